@@ -1,0 +1,172 @@
+# lull: build, boot and test.
+#
+#   make              build/lull.elf
+#   make iso          build/lull.iso (hybrid BIOS + UEFI)
+#   make run          boot the ISO in QEMU, serial on this terminal
+#   make debug        the same, halted, with a gdb stub (then: make gdb)
+#   make test         host unit tests + the QEMU matrix; ends "N passed, N failed"
+#
+# Knobs (make VAR=value):
+CPUS     ?= 8
+MEM      ?= 512M
+FIRMWARE ?= bios
+MACHINE  ?= pc
+CMDLINE  ?=
+ACCEL    ?= tcg
+CROSS    ?=
+V        ?= 0
+
+# --- toolchain ---------------------------------------------------------------
+# The host gcc is the default; CC=clang works; CROSS=x86_64-elf- picks a cross
+# toolchain. Only variables still at make's built-in value are overridden.
+ifeq ($(origin CC),default)
+CC := $(CROSS)gcc
+endif
+ifeq ($(origin LD),default)
+LD := $(CROSS)ld
+endif
+OBJCOPY ?= $(CROSS)objcopy
+NM      ?= $(CROSS)nm
+NASM    ?= nasm
+HOSTCC  ?= gcc
+PYTHON  ?= python3
+
+ifeq ($(V),1)
+Q :=
+say := @true
+else
+Q := @
+say = @printf '  %-7s %s\n'
+endif
+
+IS_CLANG := $(findstring clang,$(shell $(CC) --version 2>/dev/null | head -n 1))
+
+# Flags every kernel object needs whatever the user passes in CFLAGS.
+override KCFLAGS := -std=gnu11 -ffreestanding -fno-stack-protector -fno-pic \
+	-fno-pie -mcmodel=kernel -mno-red-zone -mgeneral-regs-only -mno-mmx \
+	-mno-sse -mno-sse2 -fno-omit-frame-pointer -fno-common \
+	-fno-strict-aliasing -fcf-protection=none -fno-asynchronous-unwind-tables \
+	-I. -Ibuild/gen -MMD -MP
+ifneq ($(IS_CLANG),)
+override KCFLAGS += --target=x86_64-unknown-none-elf -mno-omit-leaf-frame-pointer
+else
+override KCFLAGS += -fno-stack-clash-protection -mno-omit-leaf-frame-pointer
+endif
+CFLAGS   ?= -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter
+override NASMFLAGS := -f elf64 -g -F dwarf -I. -MD -MP
+override LDFLAGS_K := -nostdlib -n -T linker.ld -z max-page-size=0x1000 \
+	-z noexecstack --no-warn-rwx-segments
+
+# --- kernel sources: every file in the kernel's folders ----------------------
+KDIRS := boot arch/x86_64 mm smp kernel tests/kernel
+KSRC_C   := $(foreach d,$(KDIRS),$(wildcard $(d)/*.c))
+KSRC_ASM := $(foreach d,$(KDIRS),$(wildcard $(d)/*.asm))
+KOBJS := $(patsubst %.c,build/%.o,$(KSRC_C)) \
+	 $(patsubst %.asm,build/%.o,$(KSRC_ASM)) \
+	 build/gen/font.o
+
+FONT := /usr/share/consolefonts/Uni2-VGA16.psf.gz
+
+.PHONY: all iso run debug gdb test host-test deps clean
+all: build/lull.elf
+
+build/%.o: %.c
+	$(say) CC $<
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(KCFLAGS) $(CFLAGS) -c $< -o $@
+
+build/%.o: %.asm
+	$(say) NASM $<
+	@mkdir -p $(@D)
+	$(Q)$(NASM) $(NASMFLAGS) -MF build/$*.d $< -o $@
+
+build/gen/font.c: tools/psf2c.py
+	$(say) GEN $@
+	@mkdir -p $(@D)
+	$(Q)[ -r $(FONT) ] || tools/deps.sh
+	$(Q)$(PYTHON) tools/psf2c.py $(FONT) $@
+
+build/gen/font.o: build/gen/font.c
+	$(say) CC $<
+	$(Q)$(CC) $(KCFLAGS) $(CFLAGS) -c $< -o $@
+
+# The symbol table for backtraces is linked last (see linker.ld), so its size
+# moves no other symbol: link once with an empty table, generate the real one
+# from that image, link again, and check that nothing moved.
+build/gen/symtab.empty.S:
+	@mkdir -p $(@D)
+	$(Q)$(PYTHON) tools/symtab.py --empty > $@
+
+build/gen/%.o: build/gen/%.S
+	$(say) AS $<
+	$(Q)$(CC) $(KCFLAGS) -c $< -o $@
+
+build/lull.elf: $(KOBJS) build/gen/symtab.empty.o linker.ld tools/symtab.py
+	$(say) LD $@
+	$(Q)$(LD) $(LDFLAGS_K) -o build/lull.pass1.elf $(KOBJS) build/gen/symtab.empty.o
+	$(Q)$(NM) -n build/lull.pass1.elf | $(PYTHON) tools/symtab.py > build/gen/symtab.S
+	$(Q)$(CC) $(KCFLAGS) -c build/gen/symtab.S -o build/gen/symtab.o
+	$(Q)$(LD) $(LDFLAGS_K) -o $@ $(KOBJS) build/gen/symtab.o
+	$(Q)$(NM) -n $@ | $(PYTHON) tools/symtab.py --same-as build/gen/symtab.S
+
+# --- ISO ---------------------------------------------------------------------
+# build/cmdline.txt changes only when CMDLINE does, so the ISO is rebuilt
+# exactly when its command line or kernel changed.
+build/cmdline.txt: FORCE
+	@mkdir -p $(@D)
+	@printf '%s\n' '$(CMDLINE)' | cmp -s - $@ || printf '%s\n' '$(CMDLINE)' > $@
+
+build/lull.iso: build/lull.elf build/cmdline.txt iso/grub.cfg tools/mkiso.sh
+	$(say) ISO $@
+	$(Q)tools/mkiso.sh build/lull.elf "$$(cat build/cmdline.txt)" $@
+
+iso: build/lull.iso
+
+# --- run, debug, test ----------------------------------------------------------
+QEMU_ENV = CPUS=$(CPUS) MEM=$(MEM) FIRMWARE=$(FIRMWARE) MACHINE=$(MACHINE) ACCEL=$(ACCEL)
+
+deps:
+	@tools/deps.sh
+
+run: deps iso
+	$(QEMU_ENV) tools/qemu.sh build/lull.iso
+
+debug: deps iso
+	@echo "QEMU is halted with a gdb stub on :1234; in another terminal: make gdb"
+	$(QEMU_ENV) tools/qemu.sh build/lull.iso -s -S
+
+gdb: build/lull.elf
+	gdb -q -x tools/gdbinit build/lull.elf
+
+# Host unit tests (cmocka) of the kernel's pure logic: these sources build
+# unchanged for the host, and each tests/host/test_*.c links against them.
+HOST_PURE := kernel/format.c kernel/string.c kernel/cmdline.c \
+	kernel/multiboot2.c mm/memmap.c mm/frame_bitmap.c
+HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
+	-I. -DLULL_HOST -fno-builtin -MMD -MP
+HOST_TESTS := $(patsubst tests/host/%.c,build/host/%,$(wildcard tests/host/test_*.c))
+HOST_OBJS := $(patsubst %.c,build/host/obj/%.o,$(HOST_PURE))
+
+build/host/obj/%.o: %.c
+	$(say) HOSTCC $<
+	@mkdir -p $(@D)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -c $< -o $@
+
+build/host/%: tests/host/%.c $(HOST_OBJS)
+	$(say) HOSTLD $@
+	@mkdir -p $(@D)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) $< $(HOST_OBJS) -lcmocka -o $@
+
+host-test: deps $(HOST_TESTS)
+	@$(PYTHON) tools/hosttest.py $(HOST_TESTS)
+
+test: deps build/lull.elf $(HOST_TESTS)
+	@$(PYTHON) tools/test.py --host $(HOST_TESTS) --matrix tests/matrix.txt
+
+clean:
+	rm -rf build
+
+FORCE:
+.PHONY: FORCE
+
+-include $(shell find build -name '*.d' 2>/dev/null)

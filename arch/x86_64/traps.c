@@ -1,0 +1,116 @@
+/*
+ * What happens when a CPU takes an exception or an interrupt.
+ *
+ * Kernel code may name instructions that are allowed to fault (the exception
+ * table, EXTABLE in traps.h); such a fault resumes at the fixup. int3 is
+ * reported and resumed. Anything else in the kernel is a bug: panic with a
+ * full dump. Faults on a kernel stack's guard page are reported as what
+ * they almost always are, a stack overflow.
+ */
+#include "arch/x86_64/traps.h"
+#include "arch/x86_64/cpu.h"
+#include "kernel/panic.h"
+#include "kernel/printk.h"
+#include "mm/kstack.h"
+#include "smp/percpu.h"
+
+static const char *const names[32] = {
+	"divide error (#DE)", "debug (#DB)", "NMI", "breakpoint (#BP)",
+	"overflow (#OF)", "bound range (#BR)", "invalid opcode (#UD)",
+	"device not available (#NM)", "double fault (#DF)", "coprocessor overrun",
+	"invalid TSS (#TS)", "segment not present (#NP)", "stack fault (#SS)",
+	"general protection (#GP)", "page fault (#PF)", "reserved 15",
+	"x87 error (#MF)", "alignment check (#AC)", "machine check (#MC)",
+	"SIMD error (#XM)", "virtualization (#VE)", "control protection (#CP)",
+	"reserved 22", "reserved 23", "reserved 24", "reserved 25", "reserved 26",
+	"reserved 27", "hypervisor injection (#HV)", "VMM communication (#VC)",
+	"security (#SX)", "reserved 31",
+};
+
+const char *trap_name(uint64_t vector)
+{
+	return vector < 32 ? names[vector] : "interrupt";
+}
+
+extern const struct extable_entry __start_ex_table[], __stop_ex_table[];
+
+static const struct extable_entry *extable_find(uint64_t rip)
+{
+	for (const struct extable_entry *e = __start_ex_table; e < __stop_ex_table; e++)
+		if (e->insn == rip)
+			return e;
+	return 0;
+}
+
+void trap_dump(const struct trap_frame *f)
+{
+	printk(KERN_EMERG "  vector %llu (%s), error code %#llx\n",
+	       (unsigned long long)f->vector, trap_name(f->vector),
+	       (unsigned long long)f->error);
+	printk(KERN_EMERG "  RIP %04llx:%016llx RSP %04llx:%016llx RFLAGS %08llx\n",
+	       (unsigned long long)f->cs, (unsigned long long)f->rip,
+	       (unsigned long long)f->ss, (unsigned long long)f->rsp,
+	       (unsigned long long)f->rflags);
+	printk(KERN_EMERG "  RAX %016llx RBX %016llx RCX %016llx\n",
+	       (unsigned long long)f->rax, (unsigned long long)f->rbx, (unsigned long long)f->rcx);
+	printk(KERN_EMERG "  RDX %016llx RSI %016llx RDI %016llx\n",
+	       (unsigned long long)f->rdx, (unsigned long long)f->rsi, (unsigned long long)f->rdi);
+	printk(KERN_EMERG "  RBP %016llx R8  %016llx R9  %016llx\n",
+	       (unsigned long long)f->rbp, (unsigned long long)f->r8, (unsigned long long)f->r9);
+	printk(KERN_EMERG "  R10 %016llx R11 %016llx R12 %016llx\n",
+	       (unsigned long long)f->r10, (unsigned long long)f->r11, (unsigned long long)f->r12);
+	printk(KERN_EMERG "  R13 %016llx R14 %016llx R15 %016llx\n",
+	       (unsigned long long)f->r13, (unsigned long long)f->r14, (unsigned long long)f->r15);
+	printk(KERN_EMERG "  CR0 %016llx CR2 %016llx CR3 %016llx CR4 %016llx\n",
+	       (unsigned long long)read_cr0(), (unsigned long long)read_cr2(),
+	       (unsigned long long)read_cr3(), (unsigned long long)read_cr4());
+}
+
+/* A page fault's error code, in words. */
+static void pf_describe(uint64_t err, uint64_t cr2)
+{
+	printk(KERN_EMERG "  page fault at %#llx: %s, %s, %s%s\n", (unsigned long long)cr2,
+	       err & 1 ? "protection violation" : "page not present",
+	       err & 2 ? "write" : "read", err & 4 ? "user mode" : "kernel mode",
+	       err & 16 ? ", instruction fetch" : "");
+}
+
+static void kernel_fault(struct trap_frame *f)
+{
+	uint64_t cr2 = read_cr2();
+
+	if ((f->vector == VEC_PF || f->vector == VEC_DF) && kstack_is_guard(cr2))
+		panic_trap(f, "stack overflow: access to guard page %#llx",
+			   (unsigned long long)cr2);
+	if (f->vector == VEC_PF)
+		pf_describe(f->error, cr2);
+	panic_trap(f, "unexpected %s in the kernel", trap_name(f->vector));
+}
+
+void trap_dispatch(struct trap_frame *f)
+{
+	const struct extable_entry *fix;
+
+	if (f->vector == VEC_BP) {
+		/* int3 is a trap: RIP already points past it, so just go on. */
+		this_cpu()->breakpoints++;
+		pr_info("breakpoint at %#llx, resumed\n", (unsigned long long)f->rip - 1);
+		return;
+	}
+	if (f->vector < VEC_FIRST_IRQ && (fix = extable_find(f->rip))) {
+		this_cpu()->fixup_vector = f->vector;
+		this_cpu()->fixup_count++;
+		f->rip = fix->fixup;
+		return;
+	}
+	if (f->vector == VEC_NMI) {
+		pr_warn("NMI on CPU %u (no handler yet), ignored\n", smp_processor_id());
+		return;
+	}
+	if (f->vector >= VEC_FIRST_IRQ) {
+		pr_warn("unexpected interrupt %llu on CPU %u, ignored\n",
+			(unsigned long long)f->vector, smp_processor_id());
+		return;
+	}
+	kernel_fault(f);
+}

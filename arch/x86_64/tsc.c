@@ -1,0 +1,79 @@
+/*
+ * TSC frequency. CPUID leaf 0x15 gives it exactly where the CPU reports its
+ * crystal; leaf 0x16 gives the nominal base frequency; otherwise count TSC
+ * cycles across a known interval of the PIT (channel 2, whose output can be
+ * polled through port 0x61 without any interrupt). The HPET, a better
+ * reference, comes with the ACPI tables.
+ */
+#include "arch/x86_64/tsc.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/io.h"
+#include "kernel/printk.h"
+
+#define PIT_HZ        1193182u
+#define PIT_MS        20u
+#define PIT_POLLS_MAX 10000000u
+
+uint64_t tsc_khz;
+
+static uint64_t from_cpuid(const char **how)
+{
+	uint32_t a, b, c, d;
+
+	if (boot_cpu.max_leaf >= 0x15) {
+		cpuid(0x15, 0, &a, &b, &c, &d);
+		if (a && b && c) {
+			*how = "CPUID 0x15";
+			return (uint64_t)c * b / a / 1000;
+		}
+	}
+	if (boot_cpu.max_leaf >= 0x16) {
+		cpuid(0x16, 0, &a, &b, &c, &d);
+		if (a & 0xffff) {
+			*how = "CPUID 0x16";
+			return (uint64_t)(a & 0xffff) * 1000;
+		}
+	}
+	return 0;
+}
+
+static uint64_t from_pit(void)
+{
+	uint32_t latch = PIT_HZ * PIT_MS / 1000;
+	uint64_t t0, t1;
+	uint32_t polls = 0;
+
+	/* Gate channel 2 on, speaker off; mode 0 (count down once), binary. */
+	outb(0x61, (inb(0x61) & ~0x02) | 0x01);
+	outb(0x43, 0xb0);
+	outb(0x42, latch & 0xff);
+	outb(0x42, latch >> 8);
+	t0 = rdtsc();
+	/* OUT2 (bit 5) rises when the count reaches zero. */
+	while (!(inb(0x61) & 0x20))
+		if (++polls == PIT_POLLS_MAX)
+			return 0;
+	t1 = rdtsc();
+	return (t1 - t0) / PIT_MS;
+}
+
+void tsc_init(void)
+{
+	const char *how = "PIT";
+
+	tsc_khz = from_cpuid(&how);
+	if (!tsc_khz)
+		tsc_khz = from_pit();
+	if (!tsc_khz) {
+		tsc_khz = 1000000;
+		how = "a guess (no PIT answered)";
+		pr_warn("tsc: could not measure the TSC; assuming 1 GHz\n");
+	}
+	pr_info("tsc: %llu.%03llu MHz, from %s\n", (unsigned long long)(tsc_khz / 1000),
+		(unsigned long long)(tsc_khz % 1000), how);
+}
+
+uint64_t tsc_to_us(uint64_t cycles)
+{
+	return tsc_khz ? cycles * 1000 / tsc_khz : 0;
+}

@@ -1,0 +1,10 @@
+#pragma once
+/* The time-stamp counter's frequency, for turning cycle counts into time. */
+#include <stdint.h>
+
+extern uint64_t tsc_khz;
+
+/* Find the TSC frequency: CPUID 0x15, then 0x16, then the PIT. */
+void tsc_init(void);
+/* Microseconds in a TSC delta (0 before tsc_init). */
+uint64_t tsc_to_us(uint64_t cycles);

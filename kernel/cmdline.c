@@ -1,0 +1,306 @@
+/*
+ * The kernel command line parser.
+ *
+ * Every word lull knows is one row of cmdline_words: its kind says how the
+ * value is checked, offset/size say where it goes in struct cmdline, and the
+ * remaining fields say how the value in force is shown when a bad word is
+ * ignored. A value is stored only once it has passed every check, so a bad
+ * word leaves the earlier value (the default or an earlier repetition) alone.
+ */
+#include "kernel/cmdline.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+
+#include "kernel/format.h"
+#include "kernel/string.h"
+
+#define CMDLINE_SHOW_MAX 64	/* a bad word is quoted up to this many bytes */
+
+struct cmdline boot_cmdline;
+
+enum cmdline_kind {
+	CMDLINE_ONOFF,		/* bool: word=on or word=off */
+	CMDLINE_FLAG,		/* bool set to flag_value by the bare word */
+	CMDLINE_UINT,		/* unsigned or unsigned long, decimal, min..max */
+	CMDLINE_LIST,		/* names of [a-z0-9_] separated by commas */
+	CMDLINE_NAME,		/* one name of [a-z0-9_-] */
+	CMDLINE_TEXT,		/* any text; its owner checks it */
+};
+
+struct cmdline_word {
+	const char *name;
+	enum cmdline_kind kind;
+	size_t offset, size;	/* the destination in struct cmdline */
+	const char *shown_as;	/* the field's name in warnings, if not name */
+	const char *unset;	/* how 0 or "" reads in warnings */
+	bool flag_value;
+	unsigned long min, max;
+};
+
+#define CMDLINE_FIELD(f) \
+	.offset = offsetof(struct cmdline, f), .size = sizeof(((struct cmdline *)0)->f)
+
+static const struct cmdline_word cmdline_words[] = {
+	{ .name = "pti", .kind = CMDLINE_ONOFF, CMDLINE_FIELD(pti) },
+	{ .name = "nopcid", .kind = CMDLINE_FLAG, CMDLINE_FIELD(pcid),
+	  .shown_as = "pcid", .flag_value = false },
+	{ .name = "coalesce_tlbi", .kind = CMDLINE_ONOFF, CMDLINE_FIELD(coalesce_tlbi) },
+	{ .name = "loglevel", .kind = CMDLINE_UINT, CMDLINE_FIELD(loglevel),
+	  .min = 0, .max = 7 },
+	{ .name = "lazy_max_pages", .kind = CMDLINE_UINT, CMDLINE_FIELD(lazy_max_pages),
+	  .min = 1, .max = ~0ul, .unset = "auto" },
+	{ .name = "ktest", .kind = CMDLINE_LIST, CMDLINE_FIELD(ktest), .unset = "(none)" },
+	{ .name = "experiment", .kind = CMDLINE_NAME, CMDLINE_FIELD(experiment),
+	  .unset = "(none)" },
+	{ .name = "nohz_full", .kind = CMDLINE_TEXT, CMDLINE_FIELD(nohz_full),
+	  .unset = "(none)" },
+	{ .name = "isolcpus", .kind = CMDLINE_TEXT, CMDLINE_FIELD(isolcpus),
+	  .unset = "(none)" },
+};
+
+#define CMDLINE_NWORDS (sizeof(cmdline_words) / sizeof(cmdline_words[0]))
+
+struct cmdline_state {
+	struct cmdline *out;
+	cmdline_warn_fn warn;
+	int warnings;
+};
+
+void cmdline_defaults(struct cmdline *out)
+{
+	*out = (struct cmdline){
+		.pti = true,
+		.pcid = true,
+		.coalesce_tlbi = true,
+		.loglevel = 6,
+		.lazy_max_pages = 0,
+	};
+}
+
+static void cmdline_warn(struct cmdline_state *st, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void cmdline_warn(struct cmdline_state *st, const char *fmt, ...)
+{
+	char line[CMDLINE_SHOW_MAX + CMDLINE_LIST_MAX + 160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	st->warnings++;
+	if (st->warn)
+		st->warn(line);
+}
+
+static unsigned long cmdline_load_uint(const void *p, size_t size)
+{
+	return size == sizeof(unsigned) ? *(const unsigned *)p : *(const unsigned long *)p;
+}
+
+/* "pti=on", "lazy_max_pages=auto": the value in force, as a warning shows it. */
+static void cmdline_show_kept(const struct cmdline_word *w, const struct cmdline *c,
+			      char *buf, size_t size)
+{
+	const char *field = (const char *)c + w->offset;
+	const char *name = w->shown_as ? w->shown_as : w->name;
+	unsigned long v;
+
+	switch (w->kind) {
+	case CMDLINE_ONOFF:
+	case CMDLINE_FLAG:
+		snprintf(buf, size, "%s=%s", name, *(const bool *)field ? "on" : "off");
+		break;
+	case CMDLINE_UINT:
+		v = cmdline_load_uint(field, w->size);
+		if (v == 0 && w->unset)
+			snprintf(buf, size, "%s=%s", name, w->unset);
+		else
+			snprintf(buf, size, "%s=%lu", name, v);
+		break;
+	default:
+		snprintf(buf, size, "%s=%s", name, field[0] ? field : w->unset);
+		break;
+	}
+}
+
+/* One line: the word as given (cut if long), what is wrong, what stays. */
+static void cmdline_reject(struct cmdline_state *st, const struct cmdline_word *w,
+			   const char *word, size_t len, const char *problem)
+{
+	char kept[CMDLINE_LIST_MAX + 32];
+	int shown = len > CMDLINE_SHOW_MAX ? CMDLINE_SHOW_MAX : (int)len;
+
+	cmdline_show_kept(w, st->out, kept, sizeof(kept));
+	cmdline_warn(st, "cmdline: %.*s%s: %s; keeping %s", shown, word,
+		     len > (size_t)shown ? "..." : "", problem, kept);
+}
+
+static bool cmdline_is_name_char(char c, bool dash_ok)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+	       (dash_ok && c == '-');
+}
+
+/* Decimal digits only: no sign, no spaces, no 0x; false on overflow. */
+static bool cmdline_parse_uint(const char *s, size_t len, unsigned long *out)
+{
+	unsigned long v = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		unsigned d = (unsigned)(s[i] - '0');
+		if (v > (~0ul - d) / 10)
+			return false;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return true;
+}
+
+static bool cmdline_valid_list(const char *s, size_t len)
+{
+	size_t item = 0;	/* length of the current item */
+
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == ',') {
+			if (item == 0)
+				return false;
+			item = 0;
+		} else if (cmdline_is_name_char(s[i], false)) {
+			item++;
+		} else {
+			return false;
+		}
+	}
+	return item > 0;
+}
+
+/* Check value v (vlen bytes) for word w and store it; or say why not. */
+static void cmdline_apply(struct cmdline_state *st, const struct cmdline_word *w,
+			  const char *word, size_t len, const char *v, size_t vlen)
+{
+	char *field = (char *)st->out + w->offset;
+	char problem[80];
+	unsigned long n;
+
+	if (vlen == 0)
+		return cmdline_reject(st, w, word, len, "empty value");
+
+	switch (w->kind) {
+	case CMDLINE_ONOFF:
+		if (vlen == 2 && !strncmp(v, "on", 2))
+			*(bool *)field = true;
+		else if (vlen == 3 && !strncmp(v, "off", 3))
+			*(bool *)field = false;
+		else
+			cmdline_reject(st, w, word, len, "expected on or off");
+		return;
+	case CMDLINE_UINT:
+		if (!cmdline_parse_uint(v, vlen, &n) || n < w->min || n > w->max) {
+			snprintf(problem, sizeof(problem),
+				 "expected a decimal number from %lu to %lu", w->min, w->max);
+			return cmdline_reject(st, w, word, len, problem);
+		}
+		if (w->size == sizeof(unsigned))
+			*(unsigned *)field = (unsigned)n;
+		else
+			*(unsigned long *)field = n;
+		return;
+	default:
+		break;
+	}
+
+	/* The text kinds: fit the buffer with its NUL, then the kind's syntax. */
+	if (vlen >= w->size) {
+		snprintf(problem, sizeof(problem), "value longer than %zu bytes", w->size - 1);
+		return cmdline_reject(st, w, word, len, problem);
+	}
+	if (w->kind == CMDLINE_LIST && !cmdline_valid_list(v, vlen))
+		return cmdline_reject(st, w, word, len,
+				      "expected names of a-z 0-9 _ separated by commas, or all");
+	if (w->kind == CMDLINE_NAME) {
+		for (size_t i = 0; i < vlen; i++) {
+			if (!cmdline_is_name_char(v[i], true))
+				return cmdline_reject(st, w, word, len,
+						      "expected a name of a-z 0-9 _ -");
+		}
+	}
+	memcpy(field, v, vlen);
+	field[vlen] = 0;
+}
+
+static void cmdline_word(struct cmdline_state *st, const char *word, size_t len)
+{
+	size_t nlen = 0;
+
+	while (nlen < len && word[nlen] != '=')
+		nlen++;
+	bool has_value = nlen < len;
+
+	for (size_t i = 0; i < CMDLINE_NWORDS; i++) {
+		const struct cmdline_word *w = &cmdline_words[i];
+
+		if (strlen(w->name) != nlen || strncmp(w->name, word, nlen))
+			continue;
+		if (w->kind == CMDLINE_FLAG) {
+			if (has_value)
+				return cmdline_reject(st, w, word, len, "takes no value");
+			*(bool *)((char *)st->out + w->offset) = w->flag_value;
+			return;
+		}
+		if (!has_value)
+			return cmdline_reject(st, w, word, len, "missing =value");
+		return cmdline_apply(st, w, word, len, word + nlen + 1, len - nlen - 1);
+	}
+
+	int shown = len > CMDLINE_SHOW_MAX ? CMDLINE_SHOW_MAX : (int)len;
+
+	cmdline_warn(st, "cmdline: unknown word '%.*s%s' ignored", shown, word,
+		     len > (size_t)shown ? "..." : "");
+}
+
+/* Whitespace separates words; so do other unprintable bytes, with a warning. */
+static bool cmdline_is_space(unsigned char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+int cmdline_parse(const char *text, struct cmdline *out, cmdline_warn_fn warn)
+{
+	struct cmdline_state st = { .out = out, .warn = warn };
+	bool garbage_seen = false;
+
+	cmdline_defaults(out);
+	if (!text)
+		return 0;
+
+	size_t end = strnlen(text, CMDLINE_MAX);
+
+	if (end == CMDLINE_MAX) {
+		end = CMDLINE_MAX - 1;
+		cmdline_warn(&st, "cmdline: longer than %d bytes; only the first %d are parsed",
+			     CMDLINE_MAX - 1, CMDLINE_MAX - 1);
+	}
+
+	size_t start = 0;
+
+	for (size_t i = 0; i <= end; i++) {
+		unsigned char c = i < end ? (unsigned char)text[i] : ' ';
+		bool printable = c > ' ' && c < 0x7f;
+
+		if (printable)
+			continue;
+		if (!cmdline_is_space(c) && !garbage_seen) {
+			garbage_seen = true;
+			cmdline_warn(&st, "cmdline: non-printable byte 0x%02x at offset %zu "
+				     "read as a space (further ones silently)", c, i);
+		}
+		if (i > start)
+			cmdline_word(&st, text + start, i - start);
+		start = i + 1;
+	}
+	return st.warnings;
+}

@@ -1,0 +1,40 @@
+#pragma once
+/*
+ * The kernel command line: a strict parser for the words lull knows.
+ * Words follow Linux where Linux has one (nohz_full=, isolcpus=, pti=,
+ * nopcid, loglevel=); the rest are lull's own. An unknown word or a bad
+ * value is reported through the warn callback, naming the word and the
+ * default that stays in force; parsing then goes on with the next word.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CMDLINE_MAX        1024   /* longer command lines are cut, with a warning */
+#define CMDLINE_LIST_MAX   256    /* ktest=, nohz_full=, isolcpus= values */
+#define CMDLINE_NAME_MAX   32     /* experiment= */
+
+struct cmdline {
+	bool pti;                   /* pti=on|off, default on */
+	bool pcid;                  /* nopcid clears it, default on */
+	bool coalesce_tlbi;         /* coalesce_tlbi=on|off, default on */
+	unsigned loglevel;          /* loglevel=0..7, default 6 (info) */
+	unsigned long lazy_max_pages; /* lazy_max_pages=N, 0 = scale with CPUs */
+	char ktest[CMDLINE_LIST_MAX];      /* ktest=a,b|all; empty: no tests */
+	char experiment[CMDLINE_NAME_MAX]; /* experiment=name; empty: none */
+	/* CPU lists are kept as text here and checked by the code that owns them. */
+	char nohz_full[CMDLINE_LIST_MAX];
+	char isolcpus[CMDLINE_LIST_MAX];
+};
+
+typedef void (*cmdline_warn_fn)(const char *msg);
+
+/* Fill *out with the defaults. */
+void cmdline_defaults(struct cmdline *out);
+/*
+ * Parse text (may be NULL or empty) into *out, starting from the defaults.
+ * Returns the number of warnings given.
+ */
+int cmdline_parse(const char *text, struct cmdline *out, cmdline_warn_fn warn);
+
+/* The parsed command line of this boot (kernel only). */
+extern struct cmdline boot_cmdline;

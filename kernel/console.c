@@ -1,0 +1,24 @@
+/*
+ * The list of consoles. Registration and writes both run under the printk
+ * lock (kernel/printk.c), which is what keeps this list consistent.
+ */
+#include "kernel/console.h"
+
+static struct console *consoles;
+
+/* Called by printk_register_console() with the printk lock held. */
+void console_link(struct console *con)
+{
+	struct console **tail = &consoles;
+
+	while (*tail)
+		tail = &(*tail)->next;
+	con->next = 0;
+	*tail = con;
+}
+
+void console_write_all(const char *s, size_t n)
+{
+	for (struct console *c = consoles; c; c = c->next)
+		c->write(s, n);
+}

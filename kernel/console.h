@@ -1,0 +1,18 @@
+#pragma once
+/*
+ * Consoles: the sinks printk writes to (serial, framebuffer, VGA text).
+ * A console registered late still gets the whole boot log: printk keeps
+ * its ring buffer and console_register() replays it.
+ */
+#include <stddef.h>
+
+struct console {
+	const char *name;
+	/* Write n bytes. Called with the printk lock held, so never concurrently. */
+	void (*write)(const char *s, size_t n);
+	struct console *next;
+};
+
+void console_register(struct console *con);
+/* Write to every registered console (printk's back end). */
+void console_write_all(const char *s, size_t n);

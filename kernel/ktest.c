@@ -1,0 +1,134 @@
+/*
+ * The in-kernel test runner. Output, as KUnit prints it:
+ *
+ *   KTAP version 1
+ *   1..2
+ *       KTAP version 1
+ *       # Subtest: boot
+ *       1..3
+ *       ok 1 memmap_sane
+ *       not ok 2 page_permissions
+ *       ok 3 breakpoint # SKIP reason
+ *   not ok 1 boot
+ *   ...
+ *
+ * Suites run one after another on the boot CPU.
+ */
+#include "kernel/ktest.h"
+#include "kernel/format.h"
+#include "kernel/printk.h"
+#include "kernel/string.h"
+
+extern const struct ktest_suite __start_ktest_suites[], __stop_ktest_suites[];
+
+static bool running;
+
+bool ktest_running(void)
+{
+	return running;
+}
+
+void ktest_log(const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	printk("        # %s\n", line);
+}
+
+void ktest_fail_at(struct ktest *t, const char *file, int line, const char *fmt, ...)
+{
+	char msg[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	printk("        # %s:%d: %s\n", file, line, msg);
+	t->failed = true;
+}
+
+/* Is name one of the comma-separated words of spec? */
+static bool spec_names(const char *spec, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = spec; *p; ) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (len == n && !strncmp(p, name, n))
+			return true;
+		p += len + (end ? 1 : 0);
+	}
+	return false;
+}
+
+static bool selected(const struct ktest_suite *s, const char *spec)
+{
+	if (!strcmp(spec, "all"))
+		return !s->negative;
+	return spec_names(spec, s->name);
+}
+
+static bool run_suite(const struct ktest_suite *s, unsigned number)
+{
+	unsigned failed = 0;
+
+	printk("    KTAP version 1\n    # Subtest: %s\n    1..%zu\n", s->name, s->ncases);
+	for (size_t i = 0; i < s->ncases; i++) {
+		struct ktest t = { 0 };
+		s->cases[i].run(&t);
+		if (t.failed)
+			failed++;
+		if (t.skip_reason && !t.failed)
+			printk("    ok %zu %s # SKIP %s\n", i + 1, s->cases[i].name, t.skip_reason);
+		else
+			printk("    %sok %zu %s\n", t.failed ? "not " : "", i + 1, s->cases[i].name);
+	}
+	printk("%sok %u %s\n", failed ? "not " : "", number, s->name);
+	return failed == 0;
+}
+
+/* Words of spec that name no suite. */
+static unsigned count_unknown(const char *spec, bool print, unsigned number)
+{
+	unsigned unknown = 0;
+
+	for (const char *p = spec; *p && strcmp(spec, "all"); ) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		bool found = false;
+		for (const struct ktest_suite *s = __start_ktest_suites; s < __stop_ktest_suites; s++)
+			found |= strlen(s->name) == len && !strncmp(s->name, p, len);
+		if (!found) {
+			if (print)
+				printk("not ok %u %.*s # no such suite\n", number + unknown, (int)len, p);
+			unknown++;
+		}
+		p += len + (end ? 1 : 0);
+	}
+	return unknown;
+}
+
+bool ktest_run(const char *spec)
+{
+	unsigned total = 0, number = 0;
+	bool ok = true;
+
+	for (const struct ktest_suite *s = __start_ktest_suites; s < __stop_ktest_suites; s++)
+		total += selected(s, spec);
+	total += count_unknown(spec, false, 0);
+
+	running = true;
+	printk("KTAP version 1\n1..%u\n", total);
+	for (const struct ktest_suite *s = __start_ktest_suites; s < __stop_ktest_suites; s++)
+		if (selected(s, spec))
+			ok &= run_suite(s, ++number);
+	if (count_unknown(spec, true, number + 1))
+		ok = false;
+	running = false;
+	return ok;
+}

@@ -1,0 +1,145 @@
+/*
+ * kmain: the boot story of the boot CPU, from the first C instruction to
+ * the tests or the idle loop. boot/entry32.asm and arch/x86_64/start64.asm
+ * come before it; docs/boot.md walks through the whole path.
+ */
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/fbcon.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/serial.h"
+#include "arch/x86_64/traps.h"
+#include "arch/x86_64/tsc.h"
+#include "arch/x86_64/vgacon.h"
+#include "kernel/cmdline.h"
+#include "kernel/ktest.h"
+#include "kernel/multiboot2.h"
+#include "kernel/panic.h"
+#include "kernel/power.h"
+#include "kernel/printk.h"
+#include "mm/kstack.h"
+#include "mm/meminit.h"
+#include "mm/pmm.h"
+#include "smp/percpu.h"
+
+#define LULL_VERSION "0.1"
+
+static struct boot_info boot_info;
+static struct cpu_gdt boot_gdt;
+static uint64_t boot_tsc;
+
+static void warn_line(const char *msg)
+{
+	pr_warn("%s\n", msg);
+}
+
+/* Read GRUB's boot information while the early identity map still covers it. */
+static void boot_info_load(uint32_t magic, uint64_t mbi_phys)
+{
+	if (magic != MB2_BOOTLOADER_MAGIC) {
+		/* entry32.asm already checked; this guards against a bad hand-off. */
+		pr_emerg("lull: bad multiboot2 magic %#x; halting\n", magic);
+		cpu_halt_forever();
+	}
+	if (!mb2_parse((const void *)mbi_phys, mbi_phys, &boot_info, warn_line)) {
+		pr_emerg("lull: the boot information is unreadable; halting\n");
+		cpu_halt_forever();
+	}
+	if (boot_info.cmdline_cut)
+		pr_warn("cmdline: longer than %d bytes; the rest is ignored\n", CMDLINE_MAX - 1);
+	cmdline_parse(boot_info.cmdline, &boot_cmdline, warn_line);
+	printk_console_level = (int)boot_cmdline.loglevel + 1;
+}
+
+/* Guarded stacks for #DF, NMI and #MC, then this CPU's GDT, TSS and the IDT. */
+static void trap_init(void)
+{
+	uint64_t ist[IST_COUNT];
+
+	for (int i = 0; i < IST_COUNT; i++) {
+		ist[i] = kstack_alloc();
+		if (!ist[i])
+			panic("no memory for interrupt stacks");
+	}
+	gdt_load(&boot_gdt, ist);
+	idt_init();
+}
+
+/* The framebuffer (or VGA text) console; serial is already up. */
+static void console_init(void)
+{
+	const struct boot_framebuffer *fb = &boot_info.fb;
+	const char *why = "the boot loader gave no framebuffer";
+
+	if (fb->kind == FB_RGB) {
+		struct fb_info info = {
+			.phys = fb->phys, .virt = phys_to_virt(fb->phys), .pitch = fb->pitch,
+			.width = fb->width, .height = fb->height, .bpp = fb->bpp,
+			.red_pos = fb->red_pos, .red_size = fb->red_size,
+			.green_pos = fb->green_pos, .green_size = fb->green_size,
+			.blue_pos = fb->blue_pos, .blue_size = fb->blue_size,
+		};
+		if (fbcon_init(&info))
+			return;
+		why = "the framebuffer's format is not supported";
+	} else if (fb->kind == FB_EGA_TEXT) {
+		if (vgacon_init(phys_to_virt(fb->phys), fb->width, fb->height))
+			return;
+		why = "the VGA text screen is not usable";
+	} else if (fb->kind == FB_INDEXED) {
+		why = "the framebuffer uses indexed colour";
+	}
+	pr_info("console: serial only (%s)\n", why);
+}
+
+static void banner(void)
+{
+	struct pmm_stats ps;
+	uint64_t us = tsc_to_us(rdtsc() - boot_tsc);
+
+	pmm_get_stats(&ps);
+	pr_info("lull %s on %s (%s, family %u model %u)\n", LULL_VERSION, boot_cpu.model,
+		boot_cpu.vendor, boot_cpu.family, boot_cpu.model_id);
+	pr_info("  firmware %s, loader '%s', %llu MiB usable, %llu MiB free\n",
+		boot_info.efi ? "UEFI" : "BIOS", boot_info.loader,
+		(unsigned long long)(ps.total_frames * PAGE_SIZE >> 20),
+		(unsigned long long)(ps.free_frames * PAGE_SIZE >> 20));
+	pr_info("  command line: '%s'\n", boot_info.cmdline);
+	pr_info("  booted in %llu.%03llu ms (TSC, from the 32-bit entry)\n",
+		(unsigned long long)(us / 1000), (unsigned long long)(us % 1000));
+}
+
+static void __attribute__((noreturn)) kmain_late(void);
+
+void __attribute__((noreturn)) kmain(uint32_t magic, uint64_t mbi_phys, uint64_t tsc0)
+{
+	boot_tsc = tsc0;
+	percpu_install(&percpu_boot);   /* %gs: this CPU's data */
+	serial_init();                  /* COM1, if present: the log starts here */
+	cpu_identify(&boot_cpu);        /* model and features */
+	boot_info_load(magic, mbi_phys); /* multiboot2 tags, command line */
+	mem_init(&boot_info);           /* memory map, frames, kernel page tables */
+	cpu_enable_protections();       /* WP, NX, SMEP, SMAP, UMIP */
+	trap_init();                    /* GDT, TSS with IST stacks, IDT */
+	console_init();                 /* framebuffer or VGA text */
+	tsc_init();                     /* TSC frequency */
+	banner();
+
+	/* Leave the boot stack for a kernel stack with a guard page. */
+	uint64_t top = kstack_alloc();
+	if (!top)
+		panic("no memory for the boot CPU's kernel stack");
+	percpu_boot.kstack_top = top;
+	__asm__ volatile("mov %0, %%rsp\n\t"
+			 "xor %%ebp, %%ebp\n\t"
+			 "call *%1"
+			 : : "r"(top), "r"(kmain_late) : "memory");
+	__builtin_unreachable();
+}
+
+static void __attribute__((noreturn)) kmain_late(void)
+{
+	if (boot_cmdline.ktest[0])
+		power_off(ktest_run(boot_cmdline.ktest));
+	pr_info("lull: boot complete; nothing else to run yet. Halted.\n");
+	cpu_halt_forever();
+}

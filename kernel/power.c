@@ -1,0 +1,25 @@
+/*
+ * Power-off. The isa-debug-exit port (0xf4) exists only when QEMU is told
+ * to add it (tools/qemu.sh does); on other machines the write is ignored and
+ * the CPU halts with a message. ACPI S5 comes with the ACPI tables.
+ */
+#include "kernel/power.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/io.h"
+#include "arch/x86_64/serial.h"
+#include "kernel/printk.h"
+
+#define QEMU_DEBUG_EXIT_PORT 0xf4
+/* Bochs leaves when this string is written to its shutdown port. */
+#define BOCHS_SHUTDOWN_PORT 0x8900
+
+void power_off(bool success)
+{
+	pr_info("lull: powering off (%s)\n", success ? "success" : "failure");
+	serial_drain();           /* let the last bytes leave the UART */
+	outb(QEMU_DEBUG_EXIT_PORT, success ? QEMU_EXIT_PASS : QEMU_EXIT_FAIL);
+	for (const char *s = "Shutdown"; *s; s++)
+		outb(BOCHS_SHUTDOWN_PORT, *s);
+	pr_info("lull: this machine cannot be powered off by software yet; halted\n");
+	cpu_halt_forever();
+}

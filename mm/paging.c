@@ -1,0 +1,139 @@
+/*
+ * Building and walking page tables. See mm/paging.h for the kernel's layout.
+ */
+#include "mm/paging.h"
+#include "mm/pmm.h"
+#include "arch/x86_64/cpu.h"
+#include "kernel/printk.h"
+
+uint64_t kernel_pml4_phys;
+
+extern char _text_start[], _text_end[], _rodata_start[], _rodata_end[];
+extern char _data_start[], _data_end[], _ksymtab_start[], _kernel_end[];
+
+static inline uint64_t *table(uint64_t phys)
+{
+	return phys_to_virt(phys & PTE_ADDR);
+}
+
+static unsigned index_of(uint64_t va, int level)
+{
+	return (va >> (12 + 9 * level)) & 511;
+}
+
+/*
+ * The entry for va at the given level (0 = PT, 3 = PML4), creating the
+ * tables above it; NULL if a table could not be allocated or a large page
+ * is in the way.
+ */
+static uint64_t *walk_create(uint64_t pml4_phys, uint64_t va, int level)
+{
+	uint64_t *t = table(pml4_phys);
+
+	for (int l = 3; l > level; l--) {
+		uint64_t *e = &t[index_of(va, l)];
+		if (!(*e & PTE_P)) {
+			uint64_t page = pmm_alloc();
+			if (!page)
+				return 0;
+			/* Upper levels allow everything their range may need;
+			 * the leaf entries decide. */
+			*e = page | PTE_P | PTE_W | (va < USER_TOP ? PTE_U : 0);
+		} else if (*e & PTE_PS) {
+			return 0;
+		}
+		t = table(*e);
+	}
+	return &t[index_of(va, level)];
+}
+
+int paging_map(uint64_t pml4_phys, uint64_t va, uint64_t pa, uint64_t flags)
+{
+	uint64_t *e = walk_create(pml4_phys, va, 0);
+
+	if (!e)
+		return -1;
+	*e = (pa & PTE_ADDR) | flags;
+	return 0;
+}
+
+uint64_t paging_lookup(uint64_t pml4_phys, uint64_t va, uint64_t *page_size)
+{
+	uint64_t *t = table(pml4_phys);
+
+	for (int l = 3; l >= 0; l--) {
+		uint64_t e = t[index_of(va, l)];
+		if (!(e & PTE_P))
+			return 0;
+		if (l == 0 || (e & PTE_PS)) {
+			if (page_size)
+				*page_size = 1ull << (12 + 9 * l);
+			return e;
+		}
+		t = table(e);
+	}
+	return 0;
+}
+
+uint64_t paging_unmap(uint64_t pml4_phys, uint64_t va)
+{
+	uint64_t *t = table(pml4_phys);
+
+	for (int l = 3; l > 0; l--) {
+		uint64_t e = t[index_of(va, l)];
+		if (!(e & PTE_P) || (e & PTE_PS))
+			return 0;
+		t = table(e);
+	}
+	uint64_t old = t[index_of(va, 0)];
+	t[index_of(va, 0)] = 0;
+	return old;
+}
+
+static void map_kernel_range(char *start, char *end, uint64_t flags)
+{
+	for (uint64_t va = (uint64_t)start; va < (uint64_t)end; va += PAGE_SIZE)
+		if (paging_map(kernel_pml4_phys, va, va - KERNEL_VMA, flags))
+			goto oom;
+	return;
+oom:
+	pr_emerg("paging: out of memory while mapping the kernel\n");
+	cpu_halt_forever();
+}
+
+/* The direct map, with 1 GiB pages where the CPU has them, else 2 MiB. */
+static void map_direct(uint64_t bytes)
+{
+	bool gb = cpu_has(CPU_PDPE1GB);
+	uint64_t step = gb ? (1ull << 30) : (2ull << 20);
+	int level = gb ? 2 : 1;
+
+	for (uint64_t pa = 0; pa < bytes; pa += step) {
+		uint64_t *e = walk_create(kernel_pml4_phys, DIRECT_MAP_BASE + pa, level);
+		if (!e) {
+			pr_emerg("paging: out of memory while building the direct map\n");
+			cpu_halt_forever();
+		}
+		*e = pa | PTE_P | PTE_W | PTE_PS | PTE_NX;
+	}
+}
+
+void paging_init(uint64_t direct_map_bytes)
+{
+	kernel_pml4_phys = pmm_alloc();
+	if (!kernel_pml4_phys) {
+		pr_emerg("paging: no memory for the top-level table\n");
+		cpu_halt_forever();
+	}
+	map_kernel_range(_text_start, _text_end, PAGE_KERNEL_RX);
+	map_kernel_range(_rodata_start, _rodata_end, PAGE_KERNEL_RO);
+	map_kernel_range(_data_start, _data_end, PAGE_KERNEL_RW);
+	map_kernel_range(_ksymtab_start, _kernel_end, PAGE_KERNEL_RO);
+	map_direct(direct_map_bytes);
+
+	/* The early tables map all of this too (RWX), so the switch is seamless;
+	 * the CR3 write flushes every non-global translation, early ones included. */
+	write_cr3(kernel_pml4_phys);
+	direct_map_live = true;
+	pmm_use_direct_map();
+}

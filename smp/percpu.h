@@ -1,0 +1,38 @@
+#pragma once
+/*
+ * Per-CPU data, reached through the GS base: %gs:0 holds a pointer to the
+ * CPU's own struct percpu, so this_cpu() is one load and needs no CPU number.
+ */
+#include <stdint.h>
+
+#define MAX_CPUS 256
+
+struct trap_frame;
+
+struct percpu {
+	struct percpu *self;        /* must stay first: this_cpu() reads %gs:0 */
+	unsigned cpu;               /* lull's CPU number, 0 = boot CPU */
+	uint32_t apic_id;
+	uint64_t kstack_top;        /* this CPU's kernel stack (guarded) */
+	/* The last exception caught by an exception-table fixup (ktest uses it). */
+	uint64_t fixup_vector;
+	uint64_t fixup_count;
+	uint64_t breakpoints;       /* int3s taken and resumed */
+};
+
+extern struct percpu percpu_boot;
+
+static inline struct percpu *this_cpu(void)
+{
+	struct percpu *p;
+	__asm__ volatile("mov %%gs:0, %0" : "=r"(p));
+	return p;
+}
+
+static inline unsigned smp_processor_id(void)
+{
+	return this_cpu()->cpu;
+}
+
+/* Point GS at p (and mark it as this CPU's). */
+void percpu_install(struct percpu *p);

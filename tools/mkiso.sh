@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Build a hybrid BIOS + UEFI boot ISO holding one kernel and its command line.
+#
+#   tools/mkiso.sh ELF "CMDLINE" OUT.iso
+#
+# The ISO boots from CD or USB stick under legacy BIOS (GRUB i386-pc) and UEFI
+# (GRUB x86_64-efi); iso/grub.cfg is the template, with @CMDLINE@ replaced.
+set -euo pipefail
+
+die() { echo "mkiso: $*" >&2; exit 1; }
+
+[ $# -eq 3 ] || { echo "usage: $0 ELF \"CMDLINE\" OUT.iso" >&2; exit 2; }
+elf=$1 cmdline=$2 out=$3
+root=$(cd "$(dirname "$0")/.." && pwd)
+template=$root/iso/grub.cfg
+
+[ -f "$elf" ] || die "kernel $elf not found (run make first)"
+[ -f "$template" ] || die "template $template not found"
+command -v grub-mkrescue >/dev/null || die "grub-mkrescue missing (run tools/deps.sh)"
+command -v xorriso >/dev/null || die "xorriso missing (run tools/deps.sh)"
+case $cmdline in *$'\n'*) die "the command line must be one line" ;; esac
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/lull-iso.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+stage=$tmp/tree log=$tmp/mkrescue.log
+mkdir -p "$stage/boot/grub" "$(dirname "$out")"
+cp "$elf" "$stage/boot/lull.elf"
+
+# Plain string replacement, no sed: the command line may hold / & \ and the
+# like. bash 5.2 would expand & in the replacement, so switch that off.
+shopt -u patsub_replacement 2>/dev/null || true
+cfg=$(<"$template")
+printf '%s\n' "${cfg//@CMDLINE@/$cmdline}" > "$stage/boot/grub/grub.cfg"
+
+# grub-mkrescue puts in every platform whose GRUB files are installed; it is
+# chatty, so keep its output for when it fails. No locales or themes: the
+# menu is never shown.
+if ! grub-mkrescue --locales= --themes= -o "$out" "$stage" >"$log" 2>&1; then
+  cat "$log" >&2
+  rm -f "$out"     # a partial ISO would look up to date to make
+  die "grub-mkrescue failed for $out"
+fi
+
+# A missing grub-pc-bin or grub-efi-amd64-bin still gives an ISO, silently
+# without that platform: check both El Torito boot images are there.
+reject() { rm -f "$out"; die "$@"; }
+report=$(xorriso -indev "$out" -report_el_torito plain 2>/dev/null) ||
+  reject "xorriso cannot read $out"
+grep -q 'El Torito boot img.*BIOS' <<<"$report" ||
+  reject "$out has no BIOS boot image (is grub-pc-bin installed?)"
+grep -q 'El Torito boot img.*UEFI' <<<"$report" ||
+  reject "$out has no UEFI boot image (is grub-efi-amd64-bin installed?)"

@@ -23,7 +23,7 @@
 
 #define LULL_VERSION "0.1"
 
-static struct boot_info boot_info;
+struct boot_info boot_info;
 static struct cpu_gdt boot_gdt;
 static uint64_t boot_tsc;
 

@@ -54,3 +54,6 @@ typedef void (*mb2_warn_fn)(const char *msg);
  */
 bool mb2_parse(const void *mbi, uint64_t mbi_phys, struct boot_info *out,
 	       mb2_warn_fn warn);
+
+/* This boot's information, filled in by kmain() (kernel only). */
+extern struct boot_info boot_info;

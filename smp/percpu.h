@@ -14,10 +14,16 @@ struct percpu {
 	unsigned cpu;               /* lull's CPU number, 0 = boot CPU */
 	uint32_t apic_id;
 	uint64_t kstack_top;        /* this CPU's kernel stack (guarded) */
-	/* The last exception caught by an exception-table fixup (ktest uses it). */
+	/* The last exception caught by an exception-table fixup or a recovery
+	 * point, and CR2 at the time (ktest reads them). */
 	uint64_t fixup_vector;
+	uint64_t fixup_cr2;
 	uint64_t fixup_count;
 	uint64_t breakpoints;       /* int3s taken and resumed */
+	/* A recovery point: where a kernel fault anywhere resumes, for tests
+	 * that jump to addresses that must not run (recover_rip 0: none). */
+	uint64_t recover_rip;
+	uint64_t recover_rsp;
 };
 
 extern struct percpu percpu_boot;

@@ -87,6 +87,15 @@ static void kernel_fault(struct trap_frame *f)
 	panic_trap(f, "unexpected %s in the kernel", trap_name(f->vector));
 }
 
+static void note_fixup(const struct trap_frame *f)
+{
+	struct percpu *p = this_cpu();
+
+	p->fixup_vector = f->vector;
+	p->fixup_cr2 = read_cr2();
+	p->fixup_count++;
+}
+
 void trap_dispatch(struct trap_frame *f)
 {
 	const struct extable_entry *fix;
@@ -98,9 +107,15 @@ void trap_dispatch(struct trap_frame *f)
 		return;
 	}
 	if (f->vector < VEC_FIRST_IRQ && (fix = extable_find(f->rip))) {
-		this_cpu()->fixup_vector = f->vector;
-		this_cpu()->fixup_count++;
+		note_fixup(f);
 		f->rip = fix->fixup;
+		return;
+	}
+	if (f->vector < VEC_FIRST_IRQ && this_cpu()->recover_rip) {
+		note_fixup(f);
+		f->rip = this_cpu()->recover_rip;
+		f->rsp = this_cpu()->recover_rsp;
+		this_cpu()->recover_rip = 0;
 		return;
 	}
 	if (f->vector == VEC_NMI) {

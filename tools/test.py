@@ -1,0 +1,424 @@
+#!/usr/bin/env python3
+"""make test: host unit tests, the tools' own tests, and the QEMU matrix.
+
+    tools/test.py --host build/host/test_a ... --matrix tests/matrix.txt
+    tools/test.py --matrix tests/matrix.txt --only bios-pc-1
+
+Host tests are cmocka binaries; each test case counts once. The tools' own
+unit tests (tests/tools, stdlib unittest) run in-process. Each matrix line
+(see tests/matrix.txt) builds an ISO, boots it with tools/qemu.sh and reads
+the kernel's KTAP output from the serial log; with expect=pass each KTAP case
+counts once, with expect=fail the whole line counts once (it must fail).
+
+Prints PASS/FAIL per binary and per config, and ends with exactly the line
+"N passed, N failed" (", N skipped" when some were); exit status 1 on failure.
+"""
+
+import argparse
+import io
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import unittest
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+import ktap  # noqa: E402
+
+HOST_TIMEOUT = 120
+DEADLINE = {"bios": 180, "uefi": 300}   # seconds per boot under TCG
+GRACE = 2.0         # after the KTAP output ends, time for the kernel to exit QEMU itself
+POLL = 0.2
+TAIL = 40
+EXIT_PASS, EXIT_FAIL = 33, 35           # isa-debug-exit: (0x10 or 0x11) << 1 | 1
+
+
+@dataclass
+class Outcome:
+    name: str
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    reason: str = ""                    # empty when it passed
+    detail: list = field(default_factory=list)
+
+    def show(self):
+        if self.reason:
+            lines = [f"FAIL {self.name}: {self.reason}"] + ["    | " + d for d in self.detail]
+        else:
+            extra = f", {self.skipped} skipped" if self.skipped else ""
+            lines = [f"PASS {self.name} ({self.passed + self.skipped} tests{extra})"]
+        print("\n".join(lines), flush=True)
+
+
+# --- host tests ---------------------------------------------------------------
+
+_CMOCKA = re.compile(r"^\[\s*(RUN|OK|FAILED|SKIPPED|ERROR)\s*\] (.*)$")
+_CMOCKA_SUM = re.compile(r"^\[\s*(PASSED|FAILED|SKIPPED)\s*\] (\d+) test\(s\)")
+
+
+def count_cmocka(output):
+    """(passed, failed, skipped, names of failed tests) from cmocka's output."""
+    passed = failed = skipped = 0
+    bad = []
+    running = None                      # a result line belongs to the RUN just before it
+    summary = {"PASSED": 0, "FAILED": 0, "SKIPPED": 0}
+    for line in output.splitlines():
+        m = _CMOCKA_SUM.match(line)
+        if m:
+            summary[m.group(1)] += int(m.group(2))
+            continue
+        m = _CMOCKA.match(line)
+        if not m:
+            continue
+        tag, name = m.group(1), m.group(2).strip()
+        if tag == "RUN":
+            if running:                 # the previous test never reported
+                failed += 1
+                bad.append(f"{running} (no result)")
+            running = name
+        elif name == running:
+            running = None
+            if tag == "OK":
+                passed += 1
+            elif tag == "SKIPPED":
+                skipped += 1
+            else:
+                failed += 1
+                bad.append(name)
+    if running:                         # crashed inside this test
+        failed += 1
+        bad.append(f"{running} (crashed)")
+    if passed + failed + skipped == 0:  # no per-test lines: trust the summary
+        passed, failed, skipped = summary["PASSED"], summary["FAILED"], summary["SKIPPED"]
+    failed = max(failed, summary["FAILED"])
+    return passed, failed, skipped, bad
+
+
+def run_host(binary):
+    out = Outcome(name=os.path.relpath(binary, ROOT) if binary.is_relative_to(ROOT) else str(binary))
+    # cmocka writes results with stdio: line-buffer them, or a crash loses
+    # the lines saying which test it was in.
+    cmd = [str(binary)]
+    if shutil.which("stdbuf"):
+        cmd = ["stdbuf", "-oL", "-eL"] + cmd
+    env = dict(os.environ, CMOCKA_MESSAGE_OUTPUT="STDOUT")
+    try:
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           stdin=subprocess.DEVNULL, env=env, timeout=HOST_TIMEOUT,
+                           text=True, errors="replace")
+        output, status = p.stdout, p.returncode
+    except subprocess.TimeoutExpired as e:
+        output = e.stdout.decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
+        status = None
+    except OSError as e:
+        out.failed, out.reason = 1, f"cannot run: {e}"
+        return out
+    out.passed, out.failed, out.skipped, bad = count_cmocka(output)
+    if status is None:
+        out.failed = max(out.failed, 1)
+        out.reason = f"timed out after {HOST_TIMEOUT} s"
+    elif status != 0 and out.failed == 0:
+        out.failed = 1
+        out.reason = f"exit status {status} with no failed test reported"
+    elif out.failed:
+        out.reason = f"{out.failed} failed: " + ", ".join(bad[:5] or ["see output"])
+    if out.reason:
+        out.detail = output.splitlines()[-TAIL:]
+    return out
+
+
+def run_tool_tests():
+    """tests/tools (stdlib unittest), run in-process and counted."""
+    out = Outcome(name="tools-unittest")
+    start = ROOT / "tests" / "tools"
+    stream = io.StringIO()
+    suite = unittest.defaultTestLoader.discover(str(start), top_level_dir=str(start))
+    result = unittest.TextTestRunner(stream=stream, verbosity=2).run(suite)
+    bad = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
+    out.skipped = len(result.skipped)
+    out.failed = bad
+    out.passed = result.testsRun - bad - out.skipped
+    if bad:
+        out.reason = f"{bad} failed"
+        out.detail = stream.getvalue().splitlines()[-TAIL:]
+    return out
+
+
+# --- the QEMU matrix ------------------------------------------------------------
+
+@dataclass
+class Config:
+    name: str
+    firmware: str
+    machine: str
+    cpus: str
+    mem: str
+    expect: str
+    cmdline: str
+    deadline: int
+
+
+def parse_matrix(path):
+    """Configs, and an Outcome per line that cannot be understood."""
+    configs, broken = [], []
+    for n, raw in enumerate(path.read_text().splitlines(), 1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        words = line.split()
+        where = f"{path.name}:{n}"
+        if len(words) < 6:
+            broken.append(Outcome(where, failed=1, reason="expected: name firmware machine cpus mem expect [cmdline...]"))
+            continue
+        name, firmware, machine, cpus, mem, expect = words[:6]
+        # Words starting with @ are for the harness, not the kernel.
+        opts = dict(w[1:].split("=", 1) for w in words[6:] if w.startswith("@") and "=" in w)
+        cmdline = " ".join(w for w in words[6:] if not w.startswith("@"))
+        problem = None
+        if firmware not in DEADLINE:
+            problem = f"firmware {firmware!r}: expected bios or uefi"
+        elif machine not in ("pc", "q35"):
+            problem = f"machine {machine!r}: expected pc or q35"
+        elif expect not in ("pass", "fail"):
+            problem = f"expect {expect!r}: expected pass or fail"
+        elif not cpus.isdigit():
+            problem = f"cpus {cpus!r}: expected a number"
+        elif set(opts) - {"timeout"} or not opts.get("timeout", "1").isdigit():
+            problem = f"options {opts}: only @timeout=SECONDS is known"
+        if problem:
+            broken.append(Outcome(name, failed=1, reason=f"{where}: {problem}"))
+            continue
+        deadline = int(opts.get("timeout", DEADLINE[firmware]))
+        configs.append(Config(name, firmware, machine, cpus, mem, expect, cmdline, deadline))
+    return configs, broken
+
+
+def stop(proc):
+    """End QEMU's whole process group: TERM, then KILL if it lingers."""
+    if proc.poll() is not None:
+        return
+    for sig, wait in ((signal.SIGTERM, 5), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(wait)
+            return
+        except subprocess.TimeoutExpired:
+            pass
+
+
+class Watch:
+    """Follows a growing serial log line by line, feeding the KTAP parser."""
+
+    def __init__(self, path):
+        self.path = path
+        self.offset = 0
+        self.partial = ""
+        self.parser = ktap.Parser()
+        self.ended = None               # "KTAP END" or "Kernel panic" once seen
+
+    def poll(self, final=False):
+        try:
+            with open(self.path, "rb") as f:
+                f.seek(self.offset)
+                data = f.read()
+        except FileNotFoundError:
+            return
+        self.offset += len(data)
+        text = self.partial + data.decode("utf-8", errors="replace")
+        lines = text.split("\n")
+        self.partial = lines.pop()
+        if final and self.partial:
+            lines.append(self.partial)
+            self.partial = ""
+        for line in lines:
+            self.parser.feed(line)
+            bare = ktap.clean(line)
+            for mark in ("KTAP END", "Kernel panic"):
+                if bare.startswith(mark) and self.ended is None:
+                    self.ended = mark
+
+    @property
+    def done(self):
+        return self.parser.complete or self.ended is not None
+
+
+def boot(cfg, iso, log, qemu_out, interrupt):
+    """Boot once; returns (QEMU exit status or None, timed out?, Watch)."""
+    log.unlink(missing_ok=True)
+    env = dict(os.environ, CPUS=cfg.cpus, MEM=cfg.mem, FIRMWARE=cfg.firmware,
+               MACHINE=cfg.machine, SERIAL=f"file:{log}", DISPLAY_OPT="-display none")
+    with open(qemu_out, "w") as out:
+        # A session of its own: stop() can then kill QEMU and anything it started.
+        proc = subprocess.Popen([str(ROOT / "tools" / "qemu.sh"), str(iso)],
+                                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                env=env, cwd=ROOT, start_new_session=True)
+    watch = Watch(log)
+    deadline = time.monotonic() + cfg.deadline
+    finish_by = None                    # set once the output is complete
+    timed_out = False
+    try:
+        while proc.poll() is None:
+            now = time.monotonic()
+            if interrupt.is_set():
+                break
+            if now > deadline:
+                timed_out = True
+                break
+            if finish_by is not None and now > finish_by:
+                break
+            watch.poll()
+            if watch.done and finish_by is None:
+                finish_by = now + GRACE
+            time.sleep(POLL)
+    finally:
+        stop(proc)
+    watch.poll(final=True)
+    status = proc.returncode if proc.returncode is not None and proc.returncode >= 0 else None
+    return status, timed_out, watch
+
+
+def run_config(cfg, interrupt):
+    out = Outcome(name=cfg.name)
+    testdir = ROOT / "build" / "test"
+    testdir.mkdir(parents=True, exist_ok=True)
+    iso, log = testdir / f"{cfg.name}.iso", testdir / f"{cfg.name}.log"
+    qemu_out = testdir / f"{cfg.name}.qemu.txt"
+
+    mk = subprocess.run([str(ROOT / "tools" / "mkiso.sh"), "build/lull.elf", cfg.cmdline, str(iso)],
+                        cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    if mk.returncode != 0:
+        out.failed, out.reason = 1, "ISO build failed"
+        out.detail = (mk.stdout + mk.stderr).splitlines()[-TAIL:]
+        return out
+
+    started = time.monotonic()
+    status, timed_out, watch = boot(cfg, iso, log, qemu_out, interrupt)
+    seconds = time.monotonic() - started
+    report = watch.parser.report()
+
+    reasons = []
+    if interrupt.is_set():
+        reasons.append("interrupted")
+    if timed_out:
+        reasons.append(f"no complete KTAP output within {cfg.deadline} s")
+    if watch.ended == "Kernel panic":
+        reasons.append("kernel panic")
+    if status == EXIT_FAIL and cfg.expect == "pass":
+        reasons.append(f"kernel reported failure (QEMU exit {status})")
+    elif status is not None and status not in (EXIT_PASS, EXIT_FAIL):
+        reasons.append(f"QEMU exited with status {status}")
+
+    if cfg.expect == "fail":
+        # The negative control: one test, passed when the run does fail.
+        if not report.not_ok_seen:
+            reasons.insert(0, "expected a 'not ok', got none")
+        elif status == EXIT_PASS:
+            reasons.insert(0, "'not ok' printed but the kernel exited with 'all passed'")
+        else:
+            reasons = []
+        out.passed, out.failed = (0, 1) if reasons else (1, 0)
+    else:
+        reasons += report.problems
+        if report.failures:
+            reasons.append(f"{report.failed} failed: " + ", ".join(report.failures[:5])
+                           + (", ..." if report.failed > 5 else ""))
+        out.passed, out.failed, out.skipped = report.passed, report.failed, report.skipped
+        if reasons and out.failed == 0:
+            out.failed = 1              # the config itself failed: count it once
+
+    if reasons:
+        out.reason = "; ".join(dict.fromkeys(reasons))
+        out.detail = [f"serial log {log.relative_to(ROOT)} after {seconds:.0f} s, last {TAIL} lines:"]
+        out.detail += tail(log)
+        qemu_text = qemu_out.read_text(errors="replace").strip() if qemu_out.exists() else ""
+        if qemu_text:
+            out.detail += ["qemu:"] + qemu_text.splitlines()[-10:]
+    return out
+
+
+def tail(path):
+    try:
+        text = path.read_bytes().decode("utf-8", errors="replace")
+    except FileNotFoundError:
+        return ["(no serial log)"]
+    return [ktap.clean(line) for line in text.splitlines()[-TAIL:]]
+
+
+# --- main -------------------------------------------------------------------------
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--host", nargs="*", default=[], metavar="BINARY", help="cmocka test binaries")
+    ap.add_argument("--matrix", type=Path, help="QEMU configurations (tests/matrix.txt)")
+    ap.add_argument("--only", metavar="NAME", help="run this matrix line only (no host or tools tests)")
+    ap.add_argument("-j", "--jobs", type=int, default=2, help="QEMU runs at once (default 2)")
+    ap.add_argument("--keep-going", action=argparse.BooleanOptionalAction, default=True,
+                    help="after a failure, run the rest (default); --no-keep-going stops")
+    args = ap.parse_args()
+
+    outcomes = []
+    halted = False                      # a failure under --no-keep-going: start nothing new
+    interrupt = threading.Event()       # Ctrl-C: running boots stop and kill their QEMU
+
+    def record(outcome):
+        nonlocal halted
+        outcome.show()
+        outcomes.append(outcome)
+        halted |= bool(outcome.failed) and not args.keep_going
+
+    configs, broken = parse_matrix(args.matrix) if args.matrix else ([], [])
+    if args.only:
+        configs = [c for c in configs if c.name == args.only]
+        if not configs:
+            ap.error(f"--only {args.only}: no such line in {args.matrix}")
+        broken = []
+    else:
+        for binary in args.host:
+            if not halted:
+                record(run_host(Path(binary).resolve()))
+        if not halted:
+            record(run_tool_tests())
+    for b in broken:
+        record(b)
+
+    if configs and not halted:
+        print(f"matrix: {len(configs)} configs, {args.jobs} at a time", flush=True)
+        pool = ThreadPoolExecutor(max_workers=max(1, args.jobs))
+        futures = [pool.submit(run_config, c, interrupt) for c in configs]
+        try:
+            for f in as_completed(futures):
+                if not f.cancelled():
+                    record(f.result())
+                if halted:
+                    for other in futures:
+                        other.cancel()
+        except KeyboardInterrupt:
+            interrupt.set()
+            for other in futures:
+                other.cancel()
+            pool.shutdown(wait=True)
+            print("interrupted", file=sys.stderr)
+            return 130
+        pool.shutdown(wait=True)
+
+    passed = sum(o.passed for o in outcomes)
+    failed = sum(o.failed for o in outcomes)
+    skipped = sum(o.skipped for o in outcomes)
+    print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""), flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

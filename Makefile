@@ -168,5 +168,7 @@ clean:
 
 FORCE:
 .PHONY: FORCE
+# Keep every intermediate object: make would otherwise delete the host objects.
+.SECONDARY:
 
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -78,10 +78,8 @@ void cmdline_defaults(struct cmdline *out)
 	};
 }
 
-static void cmdline_warn(struct cmdline_state *st, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void cmdline_warn(struct cmdline_state *st, const char *fmt, ...)
+static __attribute__((format(printf, 2, 3)))
+void cmdline_warn(struct cmdline_state *st, const char *fmt, ...)
 {
 	char line[CMDLINE_SHOW_MAX + CMDLINE_LIST_MAX + 160];
 	va_list ap;
@@ -92,11 +90,6 @@ static void cmdline_warn(struct cmdline_state *st, const char *fmt, ...)
 	st->warnings++;
 	if (st->warn)
 		st->warn(line);
-}
-
-static unsigned long cmdline_load_uint(const void *p, size_t size)
-{
-	return size == sizeof(unsigned) ? *(const unsigned *)p : *(const unsigned long *)p;
 }
 
 /* "pti=on", "lazy_max_pages=auto": the value in force, as a warning shows it. */
@@ -113,7 +106,8 @@ static void cmdline_show_kept(const struct cmdline_word *w, const struct cmdline
 		snprintf(buf, size, "%s=%s", name, *(const bool *)field ? "on" : "off");
 		break;
 	case CMDLINE_UINT:
-		v = cmdline_load_uint(field, w->size);
+		v = w->size == sizeof(unsigned) ? *(const unsigned *)field :
+						  *(const unsigned long *)field;
 		if (v == 0 && w->unset)
 			snprintf(buf, size, "%s=%s", name, w->unset);
 		else
@@ -125,16 +119,23 @@ static void cmdline_show_kept(const struct cmdline_word *w, const struct cmdline
 	}
 }
 
-/* One line: the word as given (cut if long), what is wrong, what stays. */
+/*
+ * One line: the word as given (cut if long), what is wrong, what stays.
+ * w is NULL for a word lull does not know.
+ */
 static void cmdline_reject(struct cmdline_state *st, const struct cmdline_word *w,
 			   const char *word, size_t len, const char *problem)
 {
 	char kept[CMDLINE_LIST_MAX + 32];
 	int shown = len > CMDLINE_SHOW_MAX ? CMDLINE_SHOW_MAX : (int)len;
+	const char *cut = len > (size_t)shown ? "..." : "";
 
-	cmdline_show_kept(w, st->out, kept, sizeof(kept));
-	cmdline_warn(st, "cmdline: %.*s%s: %s; keeping %s", shown, word,
-		     len > (size_t)shown ? "..." : "", problem, kept);
+	if (w) {
+		cmdline_show_kept(w, st->out, kept, sizeof(kept));
+		cmdline_warn(st, "cmdline: %.*s%s: %s; keeping %s", shown, word, cut, problem, kept);
+	} else {
+		cmdline_warn(st, "cmdline: unknown word '%.*s%s' ignored", shown, word, cut);
+	}
 }
 
 static bool cmdline_is_name_char(char c, bool dash_ok)
@@ -178,16 +179,18 @@ static bool cmdline_valid_list(const char *s, size_t len)
 	return item > 0;
 }
 
-/* Check value v (vlen bytes) for word w and store it; or say why not. */
-static void cmdline_apply(struct cmdline_state *st, const struct cmdline_word *w,
-			  const char *word, size_t len, const char *v, size_t vlen)
+/*
+ * Check value v (vlen bytes) for word w and store it. Returns NULL when it
+ * was stored, or else what is wrong with it (in why, if formatted there).
+ */
+static const char *cmdline_apply(const struct cmdline_word *w, struct cmdline *c,
+				 const char *v, size_t vlen, char *why, size_t why_size)
 {
-	char *field = (char *)st->out + w->offset;
-	char problem[80];
+	char *field = (char *)c + w->offset;
 	unsigned long n;
 
 	if (vlen == 0)
-		return cmdline_reject(st, w, word, len, "empty value");
+		return "empty value";
 
 	switch (w->kind) {
 	case CMDLINE_ONOFF:
@@ -196,40 +199,37 @@ static void cmdline_apply(struct cmdline_state *st, const struct cmdline_word *w
 		else if (vlen == 3 && !strncmp(v, "off", 3))
 			*(bool *)field = false;
 		else
-			cmdline_reject(st, w, word, len, "expected on or off");
-		return;
+			return "expected on or off";
+		return NULL;
 	case CMDLINE_UINT:
 		if (!cmdline_parse_uint(v, vlen, &n) || n < w->min || n > w->max) {
-			snprintf(problem, sizeof(problem),
-				 "expected a decimal number from %lu to %lu", w->min, w->max);
-			return cmdline_reject(st, w, word, len, problem);
+			snprintf(why, why_size, "expected a decimal number from %lu to %lu",
+				 w->min, w->max);
+			return why;
 		}
 		if (w->size == sizeof(unsigned))
 			*(unsigned *)field = (unsigned)n;
 		else
 			*(unsigned long *)field = n;
-		return;
+		return NULL;
 	default:
 		break;
 	}
 
 	/* The text kinds: fit the buffer with its NUL, then the kind's syntax. */
 	if (vlen >= w->size) {
-		snprintf(problem, sizeof(problem), "value longer than %zu bytes", w->size - 1);
-		return cmdline_reject(st, w, word, len, problem);
+		snprintf(why, why_size, "value longer than %zu bytes", w->size - 1);
+		return why;
 	}
 	if (w->kind == CMDLINE_LIST && !cmdline_valid_list(v, vlen))
-		return cmdline_reject(st, w, word, len,
-				      "expected names of a-z 0-9 _ separated by commas, or all");
-	if (w->kind == CMDLINE_NAME) {
-		for (size_t i = 0; i < vlen; i++) {
-			if (!cmdline_is_name_char(v[i], true))
-				return cmdline_reject(st, w, word, len,
-						      "expected a name of a-z 0-9 _ -");
-		}
+		return "expected names of a-z 0-9 _ separated by commas, or all";
+	for (size_t i = 0; w->kind == CMDLINE_NAME && i < vlen; i++) {
+		if (!cmdline_is_name_char(v[i], true))
+			return "expected a name of a-z 0-9 _ -";
 	}
 	memcpy(field, v, vlen);
 	field[vlen] = 0;
+	return NULL;
 }
 
 static void cmdline_word(struct cmdline_state *st, const char *word, size_t len)
@@ -242,24 +242,25 @@ static void cmdline_word(struct cmdline_state *st, const char *word, size_t len)
 
 	for (size_t i = 0; i < CMDLINE_NWORDS; i++) {
 		const struct cmdline_word *w = &cmdline_words[i];
+		const char *problem = NULL;
+		char why[80];
 
 		if (strlen(w->name) != nlen || strncmp(w->name, word, nlen))
 			continue;
-		if (w->kind == CMDLINE_FLAG) {
-			if (has_value)
-				return cmdline_reject(st, w, word, len, "takes no value");
+		if (w->kind == CMDLINE_FLAG && has_value)
+			problem = "takes no value";
+		else if (w->kind == CMDLINE_FLAG)
 			*(bool *)((char *)st->out + w->offset) = w->flag_value;
-			return;
-		}
-		if (!has_value)
-			return cmdline_reject(st, w, word, len, "missing =value");
-		return cmdline_apply(st, w, word, len, word + nlen + 1, len - nlen - 1);
+		else if (!has_value)
+			problem = "missing =value";
+		else
+			problem = cmdline_apply(w, st->out, word + nlen + 1, len - nlen - 1,
+						why, sizeof(why));
+		if (problem)
+			cmdline_reject(st, w, word, len, problem);
+		return;
 	}
-
-	int shown = len > CMDLINE_SHOW_MAX ? CMDLINE_SHOW_MAX : (int)len;
-
-	cmdline_warn(st, "cmdline: unknown word '%.*s%s' ignored", shown, word,
-		     len > (size_t)shown ? "..." : "");
+	cmdline_reject(st, NULL, word, len, NULL);
 }
 
 /* Whitespace separates words; so do other unprintable bytes, with a warning. */
@@ -289,10 +290,9 @@ int cmdline_parse(const char *text, struct cmdline *out, cmdline_warn_fn warn)
 
 	for (size_t i = 0; i <= end; i++) {
 		unsigned char c = i < end ? (unsigned char)text[i] : ' ';
-		bool printable = c > ' ' && c < 0x7f;
 
-		if (printable)
-			continue;
+		if (c > ' ' && c < 0x7f)
+			continue;	/* printable: part of a word */
 		if (!cmdline_is_space(c) && !garbage_seen) {
 			garbage_seen = true;
 			cmdline_warn(&st, "cmdline: non-printable byte 0x%02x at offset %zu "

@@ -25,13 +25,17 @@ void *memset(void *dst, int c, size_t n)
 	return dst;
 }
 
+/* Byte by byte, lowest address first, as the instruction defines it. */
+static void string_copy_up(void *dst, const void *src, size_t n)
+{
+	__asm__ volatile("rep movsb"
+			 : "+D"(dst), "+S"(src), "+c"(n)
+			 : : "memory");
+}
+
 void *memcpy(void *restrict dst, const void *restrict src, size_t n)
 {
-	void *d = dst;
-
-	__asm__ volatile("rep movsb"
-			 : "+D"(d), "+S"(src), "+c"(n)
-			 : : "memory");
+	string_copy_up(dst, src, n);
 	return dst;
 }
 
@@ -44,8 +48,10 @@ void *memmove(void *dst, const void *src, size_t n)
 {
 	uintptr_t d = (uintptr_t)dst, s = (uintptr_t)src;
 
-	if (d - s >= n)		/* d < s wraps to a huge value: forwards */
-		return memcpy(dst, src, n);
+	if (d - s >= n) {	/* d < s wraps to a huge value: forwards */
+		string_copy_up(dst, src, n);
+		return dst;
+	}
 
 	unsigned char *dl = (unsigned char *)dst + n - 1;
 	const unsigned char *sl = (const unsigned char *)src + n - 1;

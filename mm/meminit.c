@@ -52,7 +52,7 @@ void mem_init(struct boot_info *bi)
 	}
 	repaired = memmap_sanitize(m);
 	if (repaired)
-		pr_warn("memory: the firmware's map had %u problem%s (overlaps, empty or unaligned entries); repaired\n",
+		pr_warn("memory: the firmware's map had %u problem%s (overlapping, empty or mistyped entries); repaired\n",
 			repaired, repaired == 1 ? "" : "s");
 	if (m->dropped)
 		pr_warn("memory: %u pieces of the map did not fit in %d entries; they are not used\n",

@@ -140,8 +140,11 @@ static size_t memmap_sweep(const struct memmap *m, size_t np)
 	return nr;
 }
 
-/* Shrink usable runs to whole pages, dropping empty ones; counts the changes. */
-static size_t memmap_trim_usable(size_t nr, unsigned *problems)
+/*
+ * Shrink usable runs to whole pages, dropping empty ones. Not a problem to
+ * report: BIOS maps routinely end low memory mid-page (the EBDA at 0x9fc00).
+ */
+static size_t memmap_trim_usable(size_t nr)
 {
 	size_t out = 0;
 
@@ -153,8 +156,6 @@ static size_t memmap_trim_usable(size_t nr, unsigned *problems)
 			uint64_t base = r.base > UINT64_MAX - (MEMMAP_PAGE - 1) ? UINT64_MAX :
 					(r.base + MEMMAP_PAGE - 1) & ~(MEMMAP_PAGE - 1);
 
-			if (base != r.base || end != memmap_end(&r))
-				(*problems)++;
 			if (base >= end)
 				continue;
 			r = (struct memmap_entry){ base, end - base, MEMMAP_USABLE };
@@ -191,7 +192,7 @@ unsigned memmap_sanitize(struct memmap *m)
 
 	size_t nr = memmap_sweep(m, memmap_collect_points(m));
 
-	nr = memmap_trim_usable(nr, &problems);
+	nr = memmap_trim_usable(nr);
 	while (nr > MEMMAP_MAX) {
 		size_t victim = memmap_smallest(memmap_runs, nr, true);
 
@@ -213,7 +214,8 @@ unsigned memmap_sanitize(struct memmap *m)
  * makes (the overlap just added, usable pages cut by an unaligned
  * reservation) are the reservation's doing, not firmware's, so they are not
  * reported. Sanitize the firmware map first: on an unsanitized map, its
- * problems would be repaired here silently.
+ * problems would be repaired here silently. Precedence still holds, so a
+ * reservation never makes memory less restricted: bad RAM stays bad.
  */
 void memmap_reserve(struct memmap *m, uint64_t base, uint64_t len, enum memmap_type type)
 {

@@ -107,6 +107,9 @@ def run_host(binary):
     out = Outcome(name=os.path.relpath(binary, ROOT) if binary.is_relative_to(ROOT) else str(binary))
     # cmocka writes results with stdio: line-buffer them, or a crash loses
     # the lines saying which test it was in.
+    if not binary.is_file():
+        out.failed, out.reason = 1, "not found"
+        return out
     cmd = [str(binary)]
     if shutil.which("stdbuf"):
         cmd = ["stdbuf", "-oL", "-eL"] + cmd
@@ -131,6 +134,8 @@ def run_host(binary):
         out.reason = f"exit status {status} with no failed test reported"
     elif out.failed:
         out.reason = f"{out.failed} failed: " + ", ".join(bad[:5] or ["see output"])
+    if status is not None and status < 0:
+        out.reason += f" (killed by {signal.Signals(-status).name})"
     if out.reason:
         out.detail = output.splitlines()[-TAIL:]
     return out
@@ -203,19 +208,21 @@ def parse_matrix(path):
 
 
 def stop(proc):
-    """End QEMU's whole process group: TERM, then KILL if it lingers."""
+    """End QEMU's whole process group: TERM, then KILL if it lingers.
+    True when it had to: QEMU exits 0 on SIGTERM, which says nothing."""
     if proc.poll() is not None:
-        return
-    for sig, wait in ((signal.SIGTERM, 5), (signal.SIGKILL, 5)):
+        return False
+    for sig in (signal.SIGTERM, signal.SIGKILL):
         try:
             os.killpg(proc.pid, sig)
         except ProcessLookupError:
-            return
+            break
         try:
-            proc.wait(wait)
-            return
+            proc.wait(5)
+            break
         except subprocess.TimeoutExpired:
             pass
+    return True
 
 
 class Watch:
@@ -283,10 +290,9 @@ def boot(cfg, iso, log, qemu_out, interrupt):
                 finish_by = now + GRACE
             time.sleep(POLL)
     finally:
-        stop(proc)
+        killed = stop(proc)
     watch.poll(final=True)
-    status = proc.returncode if proc.returncode is not None and proc.returncode >= 0 else None
-    return status, timed_out, watch
+    return (None if killed else proc.returncode), timed_out, watch
 
 
 def run_config(cfg, interrupt):
@@ -342,9 +348,10 @@ def run_config(cfg, interrupt):
         out.reason = "; ".join(dict.fromkeys(reasons))
         out.detail = [f"serial log {log.relative_to(ROOT)} after {seconds:.0f} s, last {TAIL} lines:"]
         out.detail += tail(log)
-        qemu_text = qemu_out.read_text(errors="replace").strip() if qemu_out.exists() else ""
-        if qemu_text:
-            out.detail += ["qemu:"] + qemu_text.splitlines()[-10:]
+        said = qemu_out.read_text(errors="replace").splitlines() if qemu_out.exists() else []
+        said = [x for x in said if x.strip() and "terminating on signal" not in x]    # our own stop()
+        if said:
+            out.detail += ["qemu:"] + said[-10:]
     return out
 
 

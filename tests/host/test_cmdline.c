@@ -261,6 +261,15 @@ static void test_long_line(void **state)
 	assert_int_equal(parse(text, &c), 1);
 	assert_true(contains(warned[0], "longer than 1023 bytes"));
 	assert_int_equal(c.loglevel, 1);
+
+	/* A word across the cut is parsed as cut: "loglevel=5" loses its 5. */
+	memset(text, ' ', sizeof(text));
+	memcpy(text, "loglevel=1", 10);
+	memcpy(text + CMDLINE_MAX - 10, "loglevel=5", 10);
+	text[sizeof(text) - 1] = 0;
+	assert_int_equal(parse(text, &c), 2);
+	assert_true(contains(warned[1], "loglevel=: empty value; keeping loglevel=1"));
+	assert_int_equal(c.loglevel, 1);
 }
 
 static void test_garbage_bytes(void **state)

@@ -113,7 +113,9 @@ static void run_width_string_cases(void)
 	CHECK("42   |", "%-*d|", 5, 42);
 	CHECK("42   |", "%*d|", -5, 42);	/* negative width: left-justify */
 	CHECK("007", "%.*d", 3, 7);
-	CHECK("7", "%.*d", -1, 7);		/* negative precision: none */
+	CHECK("7", "%.*d", -5, 7);		/* negative precision: none */
+	CHECK("00042", "%0*.*d", 5, -2, 42);	/* ... so the 0 flag counts */
+	CHECK("abcdef", "%.*s", -3, "abcdef");
 	CHECK("   007", "%*.*d", 6, 3, 7);
 	CHECK("abc", "%s", "abc");
 	CHECK("  abc", "%5s", "abc");

@@ -53,7 +53,7 @@ else
 override KCFLAGS += -fno-stack-clash-protection -mno-omit-leaf-frame-pointer
 endif
 CFLAGS   ?= -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter
-override NASMFLAGS := -f elf64 -g -F dwarf -I. -MD -MP
+override NASMFLAGS := -f elf64 -g -F dwarf -I. -Ibuild/gen/ -MD -MP
 override LDFLAGS_K := -nostdlib -n -T linker.ld -z max-page-size=0x1000 \
 	-z noexecstack --no-warn-rwx-segments
 
@@ -79,6 +79,12 @@ build/%.o: %.asm
 	$(say) NASM $<
 	@mkdir -p $(@D)
 	$(Q)$(NASM) $(NASMFLAGS) -MF build/$*.d $< -o $@
+
+# The AP trampoline's parameter offsets, from their one definition in C.
+build/gen/trampoline.inc: boot/trampoline.h
+	@mkdir -p $(@D)
+	$(Q)sed -n 's/^#define \(AP_[A-Z0-9_]*\) *\([0-9a-fx]*\).*/%define \1 \2/p' $< > $@
+build/boot/trampoline.o: build/gen/trampoline.inc
 
 build/gen/font.c: tools/psf2c.py
 	$(say) GEN $@

@@ -20,11 +20,11 @@
 #include "mm/meminit.h"
 #include "mm/pmm.h"
 #include "smp/percpu.h"
+#include "smp/smp.h"
 
 #define LULL_VERSION "0.1"
 
 struct boot_info boot_info;
-static struct cpu_gdt boot_gdt;
 static uint64_t boot_tsc;
 
 static void warn_line(const char *msg)
@@ -53,14 +53,12 @@ static void boot_info_load(uint32_t magic, uint64_t mbi_phys)
 /* Guarded stacks for #DF, NMI and #MC, then this CPU's GDT, TSS and the IDT. */
 static void trap_init(void)
 {
-	uint64_t ist[IST_COUNT];
-
 	for (int i = 0; i < IST_COUNT; i++) {
-		ist[i] = kstack_alloc();
-		if (!ist[i])
+		percpu_boot.ist_top[i] = kstack_alloc();
+		if (!percpu_boot.ist_top[i])
 			panic("no memory for interrupt stacks");
 	}
-	gdt_load(&boot_gdt, ist);
+	gdt_load(&percpu_boot.gdt, percpu_boot.ist_top);
 	idt_init();
 }
 
@@ -123,6 +121,7 @@ void __attribute__((noreturn)) kmain(uint32_t magic, uint64_t mbi_phys, uint64_t
 	console_init();                 /* framebuffer or VGA text */
 	tsc_init();                     /* TSC frequency */
 	banner();
+	smp_init(true);                 /* ACPI, LAPIC, the other CPUs */
 
 	/* Leave the boot stack for a kernel stack with a guard page. */
 	uint64_t top = kstack_alloc();

@@ -7,6 +7,7 @@
 #include "kernel/printk.h"
 
 uint64_t kernel_pml4_phys;
+uint64_t direct_map_bytes;
 
 extern char _text_start[], _text_end[], _rodata_start[], _rodata_end[];
 extern char _data_start[], _data_end[], _ksymtab_start[], _kernel_end[];
@@ -118,7 +119,7 @@ static void map_direct(uint64_t bytes)
 	}
 }
 
-void paging_init(uint64_t direct_map_bytes)
+void paging_init(uint64_t direct_bytes)
 {
 	kernel_pml4_phys = pmm_alloc();
 	if (!kernel_pml4_phys) {
@@ -129,7 +130,8 @@ void paging_init(uint64_t direct_map_bytes)
 	map_kernel_range(_rodata_start, _rodata_end, PAGE_KERNEL_RO);
 	map_kernel_range(_data_start, _data_end, PAGE_KERNEL_RW);
 	map_kernel_range(_ksymtab_start, _kernel_end, PAGE_KERNEL_RO);
-	map_direct(direct_map_bytes);
+	map_direct(direct_bytes);
+	direct_map_bytes = direct_bytes;
 
 	/* The early tables map all of this too (RWX), so the switch is seamless;
 	 * the CR3 write flushes every non-global translation, early ones included. */

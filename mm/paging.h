@@ -33,9 +33,11 @@
 #define PAGE_KERNEL_RW  (PTE_P | PTE_W | PTE_NX)
 
 extern uint64_t kernel_pml4_phys;
+/* Physical memory below this is reachable through phys_to_virt(). */
+extern uint64_t direct_map_bytes;
 
 /* Build the kernel's tables and load them. */
-void paging_init(uint64_t direct_map_bytes);
+void paging_init(uint64_t direct_bytes);
 /* Map one 4 KiB page in the table whose top level is at pml4_phys; 0 or -1 (no memory). */
 int paging_map(uint64_t pml4_phys, uint64_t va, uint64_t pa, uint64_t flags);
 /* Remove one 4 KiB mapping; returns the old leaf entry (0 if none). */

@@ -5,6 +5,8 @@
 #include "arch/x86_64/cpu.h"
 
 struct percpu percpu_boot = { .self = &percpu_boot, .cpu = 0 };
+struct percpu *cpu_area[MAX_CPUS] = { &percpu_boot };
+unsigned nr_cpus = 1;
 
 void percpu_install(struct percpu *p)
 {

@@ -3,17 +3,22 @@
  * Per-CPU data, reached through the GS base: %gs:0 holds a pointer to the
  * CPU's own struct percpu, so this_cpu() is one load and needs no CPU number.
  */
+#include <stdbool.h>
 #include <stdint.h>
+#include "arch/x86_64/gdt.h"
 
 #define MAX_CPUS 256
-
-struct trap_frame;
 
 struct percpu {
 	struct percpu *self;        /* must stay first: this_cpu() reads %gs:0 */
 	unsigned cpu;               /* lull's CPU number, 0 = boot CPU */
 	uint32_t apic_id;
 	uint64_t kstack_top;        /* this CPU's kernel stack (guarded) */
+	uint64_t ist_top[IST_COUNT];
+	struct cpu_gdt gdt;         /* this CPU's GDT and TSS */
+	/* Set by the CPU itself when it is ready for work (RELEASE), read by
+	 * the boot CPU and the IPI layer (ACQUIRE): see smp/boot_ap.c. */
+	bool online;
 	/* The last exception caught by an exception-table fixup or a recovery
 	 * point, and CR2 at the time (ktest reads them). */
 	uint64_t fixup_vector;
@@ -27,6 +32,10 @@ struct percpu {
 };
 
 extern struct percpu percpu_boot;
+/* Every CPU's area, by CPU number; NULL beyond nr_cpus. Written only while
+ * the boot CPU brings the others up, read-only after. */
+extern struct percpu *cpu_area[MAX_CPUS];
+extern unsigned nr_cpus;
 
 static inline struct percpu *this_cpu(void)
 {

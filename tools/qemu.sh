@@ -36,7 +36,7 @@ esac
 
 case $ACCEL in
   # TCG emulates each vCPU in its own host thread only when asked to.
-  tcg) accel=(-accel tcg,thread=multi) ;;
+  tcg) accel=(-accel "tcg,thread=multi") ;;
   kvm) accel=(-accel kvm) ;;
   *) bad "ACCEL=$ACCEL: expected tcg or kvm" ;;
 esac
@@ -45,7 +45,9 @@ case $FIRMWARE in
   bios) firmware=() ;;
   uefi)
     code=/usr/share/OVMF/OVMF_CODE.fd vars=/usr/share/OVMF/OVMF_VARS.fd
-    [ -r "$code" ] && [ -r "$vars" ] || bad "FIRMWARE=uefi needs $code and $vars (tools/deps.sh)"
+    if [ ! -r "$code" ] || [ ! -r "$vars" ]; then
+      bad "FIRMWARE=uefi needs $code and $vars (tools/deps.sh)"
+    fi
     # OVMF writes its variable store, so every run gets a private copy. The
     # copy is unlinked at once and handed to QEMU as an open descriptor:
     # parallel runs never share it and nothing is left behind, even after
@@ -71,7 +73,7 @@ cmd=(qemu-system-x86_64
   -cdrom "$iso" -boot d
   -serial "$SERIAL" "${display[@]}"
   -no-reboot
-  -device isa-debug-exit,iobase=0xf4,iosize=0x04
+  -device "isa-debug-exit,iobase=0xf4,iosize=0x04"
   "$@")
 
 [ "${V:-0}" = 1 ] && echo "${cmd[*]}" >&2

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.dont_write_bytecode = True          # no __pycache__ in the source tree
 sys.path.insert(0, str(ROOT / "tools"))
 import ktap  # noqa: E402
 
@@ -105,11 +106,11 @@ def count_cmocka(output):
 
 def run_host(binary):
     out = Outcome(name=os.path.relpath(binary, ROOT) if binary.is_relative_to(ROOT) else str(binary))
-    # cmocka writes results with stdio: line-buffer them, or a crash loses
-    # the lines saying which test it was in.
     if not binary.is_file():
         out.failed, out.reason = 1, "not found"
         return out
+    # cmocka writes results with stdio: line-buffer them, or a crash loses
+    # the lines saying which test it was in.
     cmd = [str(binary)]
     if shutil.which("stdbuf"):
         cmd = ["stdbuf", "-oL", "-eL"] + cmd
@@ -135,7 +136,7 @@ def run_host(binary):
     elif out.failed:
         out.reason = f"{out.failed} failed: " + ", ".join(bad[:5] or ["see output"])
     if status is not None and status < 0:
-        out.reason += f" (killed by {signal.Signals(-status).name})"
+        out.reason += f" (killed by signal {-status})"
     if out.reason:
         out.detail = output.splitlines()[-TAIL:]
     return out

@@ -22,3 +22,19 @@ section .bss
 alignb 16
 boot_stack:     resb 16384
 boot_stack_top:
+
+; An AP arrives here from the trampoline (boot/trampoline.asm) on the
+; trampoline's page tables, with its stack set, rdi = its struct percpu and
+; rsi = the kernel's CR3. The kernel half is mapped in both, so switching
+; CR3 here is seamless.
+extern ap_main
+section .text
+global ap_entry64
+ap_entry64:
+	mov cr3, rsi
+	xor ebp, ebp
+	call ap_main
+.halt:
+	cli
+	hlt
+	jmp .halt

@@ -77,3 +77,11 @@ uint64_t tsc_to_us(uint64_t cycles)
 {
 	return tsc_khz ? cycles * 1000 / tsc_khz : 0;
 }
+
+void udelay(uint64_t us)
+{
+	uint64_t start = rdtsc(), cycles = us * tsc_khz / 1000;
+
+	while (rdtsc() - start < cycles)
+		cpu_relax();
+}

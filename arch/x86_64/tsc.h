@@ -8,3 +8,5 @@ extern uint64_t tsc_khz;
 void tsc_init(void);
 /* Microseconds in a TSC delta (0 before tsc_init). */
 uint64_t tsc_to_us(uint64_t cycles);
+/* Busy-wait at least us microseconds (needs tsc_init). */
+void udelay(uint64_t us);

@@ -16,6 +16,8 @@
 
 CR0_PE    equ 1 << 0
 CR0_WP    equ 1 << 16
+CR0_NW    equ 1 << 29
+CR0_CD    equ 1 << 30
 CR0_PG    equ 1 << 31
 CR4_PAE   equ 1 << 5
 MSR_EFER  equ 0xc0000080
@@ -42,6 +44,7 @@ trampoline_start:
 	or eax, EFER_LME | EFER_NXE
 	wrmsr
 	mov eax, cr0
+	and eax, ~(CR0_CD | CR0_NW)             ; INIT leaves the caches disabled
 	or eax, CR0_PE | CR0_PG | CR0_WP
 	mov cr0, eax
 	jmp dword far [AP_PARAMS_OFFSET + AP_FAR_OFFSET]

@@ -20,7 +20,9 @@
 #include "mm/meminit.h"
 #include "mm/pmm.h"
 #include "smp/percpu.h"
+#include "smp/ipi.h"
 #include "smp/smp.h"
+#include "smp/worker.h"
 
 #define LULL_VERSION "0.1"
 
@@ -122,6 +124,7 @@ void __attribute__((noreturn)) kmain(uint32_t magic, uint64_t mbi_phys, uint64_t
 	tsc_init();                     /* TSC frequency */
 	banner();
 	smp_init(true);                 /* ACPI, LAPIC, the other CPUs */
+	ipi_init();                     /* call-function IPIs, NMI backtraces */
 
 	/* Leave the boot stack for a kernel stack with a guard page. */
 	uint64_t top = kstack_alloc();
@@ -137,8 +140,9 @@ void __attribute__((noreturn)) kmain(uint32_t magic, uint64_t mbi_phys, uint64_t
 
 static void __attribute__((noreturn)) kmain_late(void)
 {
+	irq_enable();
 	if (boot_cmdline.ktest[0])
 		power_off(ktest_run(boot_cmdline.ktest));
-	pr_info("lull: boot complete; nothing else to run yet. Halted.\n");
-	cpu_halt_forever();
+	pr_info("lull: boot complete; nothing else to run yet. Idle.\n");
+	cpu_idle_loop();
 }

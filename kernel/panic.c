@@ -15,6 +15,7 @@
 #include "kernel/symbols.h"
 #include "mm/paging.h"
 #include "mm/pmm.h"
+#include "smp/ipi.h"
 #include "smp/percpu.h"
 
 #define BACKTRACE_MAX 32
@@ -62,6 +63,7 @@ void backtrace_print(uint64_t rip, uint64_t rbp)
 
 static void __attribute__((noreturn)) panic_finish(void)
 {
+	smp_stop_others_with_backtrace();
 	if (ktest_running())
 		printk("KTAP END: kernel panic during tests\n");
 	power_off(false);

@@ -26,6 +26,7 @@
 #include "mm/paging.h"
 #include "mm/pmm.h"
 #include "smp/percpu.h"
+#include "smp/worker.h"
 
 #define AP_TIMEOUT_MS 1000
 
@@ -239,6 +240,5 @@ void __attribute__((noreturn)) ap_main(struct percpu *p)
 		cpu_halt_forever();
 	}
 	__atomic_store_n(&p->online, true, __ATOMIC_RELEASE);   /* pairs with wait_online() */
-	for (;;)
-		__asm__ volatile("sti; hlt; cli");
+	cpu_idle_loop();
 }

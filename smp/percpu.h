@@ -9,6 +9,12 @@
 
 #define MAX_CPUS 256
 
+struct call_desc;
+struct smp_work;
+
+/* IPI kinds, for the per-CPU counters (smp/ipi.c). */
+enum ipi_kind { IPI_CALL, IPI_RESCHEDULE, IPI_NMI, IPI_KINDS };
+
 struct percpu {
 	struct percpu *self;        /* must stay first: this_cpu() reads %gs:0 */
 	unsigned cpu;               /* lull's CPU number, 0 = boot CPU */
@@ -29,6 +35,19 @@ struct percpu {
 	 * that jump to addresses that must not run (recover_rip 0: none). */
 	uint64_t recover_rip;
 	uint64_t recover_rsp;
+
+	/* smp/ipi.c: calls queued for this CPU (a lock-free list; any CPU
+	 * pushes, only this CPU takes), this CPU's call descriptors (one per
+	 * target CPU), and counters written by this CPU alone. */
+	struct call_desc *call_queue;
+	struct call_desc *call_descs;
+	uint64_t ipi_sent[IPI_KINDS];
+	uint64_t ipi_received[IPI_KINDS];
+	uint64_t calls_run;
+	int nmi_request;            /* what an NMI from another CPU asks for */
+
+	/* smp/worker.c: work for this CPU's idle loop, run with interrupts on. */
+	struct smp_work *idle_work;
 };
 
 extern struct percpu percpu_boot;

@@ -30,7 +30,7 @@ static const void *acpi_map(uint64_t phys, uint64_t len)
 
 static void acpi_warn(const char *msg)
 {
-	pr_warn("acpi: %s\n", msg);
+	pr_warn("%s\n", msg);   /* the parser names itself */
 }
 
 static void acpi_init(void)

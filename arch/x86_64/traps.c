@@ -9,6 +9,7 @@
  */
 #include "arch/x86_64/traps.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/lapic.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "mm/kstack.h"
@@ -87,6 +88,29 @@ static void kernel_fault(struct trap_frame *f)
 	panic_trap(f, "unexpected %s in the kernel", trap_name(f->vector));
 }
 
+/* Written at boot before interrupts are enabled; read-only after. */
+static irq_handler_fn irq_handlers[256];
+nmi_handler_fn nmi_handler;
+
+void irq_register(unsigned vector, irq_handler_fn fn)
+{
+	irq_handlers[vector] = fn;
+}
+
+static void irq_dispatch(struct trap_frame *f)
+{
+	irq_handler_fn fn = irq_handlers[f->vector];
+
+	if (f->vector == VEC_SPURIOUS)
+		return;                 /* no EOI for the spurious vector */
+	if (fn)
+		fn(f);
+	else
+		pr_warn("unexpected interrupt %llu on CPU %u, ignored\n",
+			(unsigned long long)f->vector, smp_processor_id());
+	lapic_eoi();
+}
+
 static void note_fixup(const struct trap_frame *f)
 {
 	struct percpu *p = this_cpu();
@@ -119,12 +143,14 @@ void trap_dispatch(struct trap_frame *f)
 		return;
 	}
 	if (f->vector == VEC_NMI) {
-		pr_warn("NMI on CPU %u (no handler yet), ignored\n", smp_processor_id());
+		if (nmi_handler)
+			nmi_handler(f);
+		else
+			pr_warn("NMI on CPU %u, ignored\n", smp_processor_id());
 		return;
 	}
 	if (f->vector >= VEC_FIRST_IRQ) {
-		pr_warn("unexpected interrupt %llu on CPU %u, ignored\n",
-			(unsigned long long)f->vector, smp_processor_id());
+		irq_dispatch(f);
 		return;
 	}
 	kernel_fault(f);

@@ -35,6 +35,18 @@ struct extable_entry {
 	".quad " #insn ", " #fixup "\n\t"         \
 	".popsection\n\t"
 
+/*
+ * A handler for an interrupt vector (>= 32). It runs with interrupts off;
+ * the dispatcher sends the LAPIC its EOI afterwards, except for the
+ * spurious vector, which must not get one.
+ */
+typedef void (*irq_handler_fn)(struct trap_frame *f);
+void irq_register(unsigned vector, irq_handler_fn fn);
+
+/* NMI work: what the NMI handler does when another CPU asks (smp/ipi.c). */
+typedef void (*nmi_handler_fn)(struct trap_frame *f);
+extern nmi_handler_fn nmi_handler;
+
 /* Install the IDT on this CPU (built once, shared by all CPUs). */
 void idt_init(void);
 void idt_load(void);

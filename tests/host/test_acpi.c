@@ -20,6 +20,10 @@
 #define HPET 0x3000u
 #define FADT 0x4000u
 #define MADT 0x10000u
+/* A window above 4 GiB onto fake memory, for tables only an XSDT reaches. */
+#define HIGH 0x100000000ull
+#define HIGH_LOW 0x80000u
+#define HIGH_SIZE 0x10000u
 
 static uint8_t mem[MEM_SIZE];
 static struct acpi_info info;
@@ -29,6 +33,8 @@ static char warned[16][200];
 
 static const void *fake_map(uint64_t phys, uint64_t len)
 {
+	if (phys >= HIGH && phys - HIGH < HIGH_SIZE && len <= HIGH_SIZE - (phys - HIGH))
+		return mem + HIGH_LOW + (phys - HIGH);
 	if (phys >= MEM_SIZE || len > MEM_SIZE - phys)
 		return NULL;
 	return mem + phys;
@@ -87,7 +93,7 @@ static void put_table(uint32_t phys, const char *sig, uint8_t rev, const void *b
 	fix_checksum(phys);
 }
 
-static void put_root(uint32_t phys, bool x, const uint32_t *tables, int n)
+static void put_root(uint32_t phys, bool x, const uint64_t *tables, int n)
 {
 	uint8_t body[64];
 
@@ -95,7 +101,7 @@ static void put_root(uint32_t phys, bool x, const uint32_t *tables, int n)
 		if (x)
 			put64(body + 8 * i, tables[i]);
 		else
-			put32(body + 4 * i, tables[i]);
+			put32(body + 4 * i, (uint32_t)tables[i]);
 	}
 	put_table(phys, x ? "XSDT" : "RSDT", 1, body, (uint32_t)n * (x ? 8 : 4));
 }
@@ -191,7 +197,7 @@ static void fadt_put(uint8_t rev, uint32_t len, uint16_t boot_arch)
 /* A good 8-CPU machine: RSDT and XSDT both list MADT, HPET and FADT. */
 static void std_machine(void)
 {
-	const uint32_t tables[] = { MADT, HPET, FADT };
+	const uint64_t tables[] = { MADT, HPET, FADT };
 
 	memset(mem, 0, sizeof(mem));
 	memset(&info, 0xa5, sizeof(info));
@@ -255,8 +261,13 @@ static void rsdp_v1_and_rsdt(void **state)
 
 static void rsdp_v2_uses_xsdt(void **state)
 {
+	const uint64_t tables[] = { HPET, HIGH, FADT };
+
 	std_machine();
 	put_root(RSDT, false, NULL, 0);         /* only the XSDT leads anywhere */
+	madt_put(HIGH_LOW);                     /* ... and the MADT is above 4 GiB */
+	memset(mem + MADT, 0, 64);
+	put_root(XSDT, true, tables, 3);
 	assert_true(parse());
 	assert_int_equal(warnings, 0);
 	assert_int_equal(info.revision, 2);
@@ -333,12 +344,14 @@ static void bad_rsdp(void **state)
 
 static void bad_tables_are_skipped(void **state)
 {
-	const uint32_t tables[] = { 0, 0x800000, 0x5000, 0xfff00, MADT, 0x6000, 0x7000, HPET };
+	const uint64_t tables[] = { 0, 0x800000, 0x5000, 0xfff00, MADT, 0x6000, 0x7000, HPET };
 
-	/* An empty slot (passed over silently), an unmappable address, bad
-	 * lengths and a bad checksum are skipped; the good tables after them
-	 * are used. */
+	/* An empty slot is passed over silently (though a bad table sits at
+	 * 0); an unmappable address, bad lengths and a bad checksum are
+	 * skipped with a warning; the good tables after them are used. */
 	std_machine();
+	put_table(0, "APIC", 5, madt, 4);
+	mem[10]++;                                        /* bad checksum */
 	put_table(0x5000, "APIC", 5, madt, 4);           /* 40 bytes: no room */
 	put32(mem + 0x5000 + 4, 20);                      /* length < 36 */
 	put_table(0x6000, "HPET", 1, madt, 20);
@@ -363,7 +376,7 @@ static void bad_tables_are_skipped(void **state)
 
 static void no_madt(void **state)
 {
-	const uint32_t tables[] = { HPET, MADT };
+	const uint64_t tables[] = { HPET, MADT };
 
 	std_machine();
 	mem[MADT + 50]++;

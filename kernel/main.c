@@ -3,10 +3,15 @@
  * the tests or the idle loop. boot/entry32.asm and arch/x86_64/start64.asm
  * come before it; docs/boot.md walks through the whole path.
  */
+#include "arch/x86_64/acpi_boot.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/fbcon.h"
 #include "arch/x86_64/gdt.h"
+#include "arch/x86_64/hpet.h"
+#include "arch/x86_64/ioapic.h"
+#include "arch/x86_64/lapic.h"
 #include "arch/x86_64/serial.h"
+#include "arch/x86_64/timer.h"
 #include "arch/x86_64/traps.h"
 #include "arch/x86_64/tsc.h"
 #include "arch/x86_64/vgacon.h"
@@ -121,10 +126,17 @@ void __attribute__((noreturn)) kmain(uint32_t magic, uint64_t mbi_phys, uint64_t
 	cpu_enable_protections();       /* WP, NX, SMEP, SMAP, UMIP */
 	trap_init();                    /* GDT, TSS with IST stacks, IDT */
 	console_init();                 /* framebuffer or VGA text */
+	acpi_init();                    /* MADT, HPET */
+	if (acpi_ok && acpi.has_hpet)
+		hpet_init(acpi.hpet_phys);  /* the reference clock */
 	tsc_init();                     /* TSC frequency */
 	banner();
-	smp_init(true);                 /* ACPI, LAPIC, the other CPUs */
+	smp_init(true);                 /* LAPIC, the other CPUs */
 	ipi_init();                     /* call-function IPIs, NMI backtraces */
+	timer_init();                   /* LAPIC timer calibration */
+	ioapic_init();                  /* device interrupts: */
+	if (serial_present() && ioapic_route_isa(4, VEC_SERIAL, percpu_boot.apic_id))
+		serial_enable_rx_irq(VEC_SERIAL);   /* COM1 input to the boot CPU */
 
 	/* Leave the boot stack for a kernel stack with a guard page. */
 	uint64_t top = kstack_alloc();

@@ -46,6 +46,9 @@ struct percpu {
 	uint64_t calls_run;
 	int nmi_request;            /* what an NMI from another CPU asks for */
 
+	/* arch/x86_64/timer.c: LAPIC timer interrupts taken by this CPU. */
+	uint64_t timer_ticks;
+
 	/* smp/worker.c: work for this CPU's idle loop, run with interrupts on. */
 	struct smp_work *idle_work;
 };

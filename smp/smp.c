@@ -1,10 +1,11 @@
 /*
- * SMP bring-up: find the CPUs in ACPI's MADT, set up the boot CPU's local
- * APIC, silence the legacy PIC, start the others (smp/boot_ap.c) and print
- * the boot report. Without usable ACPI tables lull boots on the boot CPU.
+ * SMP bring-up: with the CPUs that ACPI's MADT lists (acpi_init() ran
+ * first), set up the boot CPU's local APIC, silence the legacy PIC, start
+ * the others (smp/boot_ap.c) and print the boot report. Without usable
+ * ACPI tables lull boots on the boot CPU.
  */
 #include "smp/smp.h"
-#include "arch/x86_64/acpi.h"
+#include "arch/x86_64/acpi_boot.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/io.h"
 #include "arch/x86_64/lapic.h"
@@ -17,44 +18,6 @@
 #include "smp/percpu.h"
 
 #define DEFAULT_LAPIC_PHYS 0xfee00000ull
-
-struct acpi_info acpi;
-bool acpi_ok;
-
-static const void *acpi_map(uint64_t phys, uint64_t len)
-{
-	if (phys + len < phys || phys + len > direct_map_bytes)
-		return 0;
-	return phys_to_virt(phys);
-}
-
-static void acpi_warn(const char *msg)
-{
-	pr_warn("%s\n", msg);   /* the parser names itself */
-}
-
-static void acpi_init(void)
-{
-	const void *rsdp = 0;
-
-	if (boot_info.rsdp_version) {
-		rsdp = boot_info.rsdp;
-	} else {
-		uint64_t phys = acpi_scan_rsdp(acpi_map);
-		if (phys) {
-			pr_info("acpi: RSDP found by the BIOS-area scan at %#llx\n",
-				(unsigned long long)phys);
-			rsdp = acpi_map(phys, 36);
-		}
-	}
-	if (!rsdp) {
-		pr_warn("acpi: no RSDP (none from the loader, none in the BIOS area); one CPU only\n");
-		return;
-	}
-	acpi_ok = acpi_parse(rsdp, acpi_map, &acpi, acpi_warn);
-	if (!acpi_ok)
-		pr_warn("acpi: tables unusable; one CPU only\n");
-}
 
 /*
  * Remap the 8259 PICs away from the exception vectors (a spurious IRQ 7
@@ -107,7 +70,6 @@ void smp_init(bool allow_x2apic)
 	unsigned nothers = 0;
 	uint64_t start = rdtsc();
 
-	acpi_init();
 	if (!acpi_ok || acpi.pcat_compat)
 		pic_disable();
 	lapic_setup(acpi_ok && acpi.lapic_phys ? acpi.lapic_phys : DEFAULT_LAPIC_PHYS,

@@ -18,7 +18,18 @@ template=$root/iso/grub.cfg
 [ -f "$template" ] || die "template $template not found"
 command -v grub-mkrescue >/dev/null || die "grub-mkrescue missing (run tools/deps.sh)"
 command -v xorriso >/dev/null || die "xorriso missing (run tools/deps.sh)"
-case $cmdline in *$'\n'*) die "the command line must be one line" ;; esac
+# GRUB reads the multiboot2 line like a shell: ; & | $ # and the like would be
+# acted on, and a syntax error leaves GRUB at its prompt, a hang. So every
+# word is single-quoted below and reaches the kernel as written. GRUB escapes
+# quotes and backslashes again when it builds the kernel's command line, so
+# those could not arrive as written: refuse them.
+case $cmdline in
+  *$'\n'*) die "the command line must be one line" ;;
+  *[\'\"\\]*) die "quotes and backslashes cannot reach the kernel through GRUB: $cmdline" ;;
+esac
+read -ra words <<<"$cmdline"
+quoted=
+for w in "${words[@]}"; do quoted+="${quoted:+ }'$w'"; done
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/lull-iso.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -26,11 +37,11 @@ stage=$tmp/tree log=$tmp/mkrescue.log
 mkdir -p "$stage/boot/grub" "$(dirname "$out")"
 cp "$elf" "$stage/boot/lull.elf"
 
-# Plain string replacement, no sed: the command line may hold / & \ and the
+# Plain string replacement, no sed: the command line may hold / & | and the
 # like. bash 5.2 would expand & in the replacement, so switch that off.
 shopt -u patsub_replacement 2>/dev/null || true
 cfg=$(<"$template")
-printf '%s\n' "${cfg//@CMDLINE@/$cmdline}" > "$stage/boot/grub/grub.cfg"
+printf '%s\n' "${cfg//@CMDLINE@/$quoted}" > "$stage/boot/grub/grub.cfg"
 
 # grub-mkrescue puts in every platform whose GRUB files are installed; it is
 # chatty, so keep its output for when it fails. No locales or themes: the

@@ -4,7 +4,7 @@
 #   tools/qemu.sh ISO [extra qemu args...]
 #
 # Environment (defaults in brackets):
-#   CPUS [8]  MEM [512M]  FIRMWARE [bios] bios|uefi  MACHINE [pc] pc|q35
+#   CPUS [8] (a count or a full -smp value)  CPU_MODEL [max]  MEM [512M]  FIRMWARE [bios] bios|uefi  MACHINE [pc] pc|q35
 #   ACCEL [tcg] tcg|kvm   SERIAL [mon:stdio]  (the harness passes file:PATH)
 #   DISPLAY_OPT [-display none when $DISPLAY is unset]   V=1 prints the command
 #
@@ -20,6 +20,7 @@ iso=$1; shift
 [ -f "$iso" ] || { echo "qemu.sh: ISO $iso not found (run make iso)" >&2; exit 1; }
 
 CPUS=${CPUS:-8}
+CPU_MODEL=${CPU_MODEL:-max}
 MEM=${MEM:-512M}
 FIRMWARE=${FIRMWARE:-bios}
 MACHINE=${MACHINE:-pc}
@@ -54,10 +55,10 @@ case $FIRMWARE in
     # kill -9, while this script can still exec QEMU.
     store=$(mktemp "${TMPDIR:-/tmp}/lull-ovmf-vars.XXXXXX")
     cp "$vars" "$store"
-    exec 3<>"$store"
+    exec {vars_fd}<>"$store"
     rm -f "$store"
     firmware=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$code"
-              -drive "if=pflash,format=raw,unit=1,file=/dev/fd/3")
+              -drive "if=pflash,format=raw,unit=1,file=/dev/fd/$vars_fd")
     ;;
   *) bad "FIRMWARE=$FIRMWARE: expected bios or uefi" ;;
 esac
@@ -67,7 +68,7 @@ esac
 display=($DISPLAY_OPT)
 
 cmd=(qemu-system-x86_64
-  -machine "$MACHINE" "${accel[@]}" -cpu max
+  -machine "$MACHINE" "${accel[@]}" -cpu "$CPU_MODEL"
   -smp "$CPUS" -m "$MEM"
   "${firmware[@]}"
   -cdrom "$iso" -boot d

@@ -19,6 +19,7 @@ import io
 import os
 import re
 import shutil
+import shlex
 import signal
 import subprocess
 import sys
@@ -171,6 +172,8 @@ class Config:
     expect: str
     cmdline: str
     deadline: int
+    logs: list = field(default_factory=list)   # texts the serial log must contain
+    cpu_model: str = "max"
 
 
 def parse_matrix(path):
@@ -180,31 +183,42 @@ def parse_matrix(path):
         line = raw.split("#", 1)[0].strip()
         if not line:
             continue
-        words = line.split()
         where = f"{path.name}:{n}"
+        try:
+            words = shlex.split(line)
+        except ValueError as e:
+            broken.append(Outcome(where, failed=1, reason=f"{where}: {e}"))
+            continue
         if len(words) < 6:
             broken.append(Outcome(where, failed=1, reason="expected: name firmware machine cpus mem expect [cmdline...]"))
             continue
         name, firmware, machine, cpus, mem, expect = words[:6]
         # Words starting with @ are for the harness, not the kernel.
-        opts = dict(w[1:].split("=", 1) for w in words[6:] if w.startswith("@") and "=" in w)
+        pairs = [w[1:].split("=", 1) for w in words[6:] if w.startswith("@") and "=" in w]
+        opts = {k: v for k, v in pairs if k != "log"}
+        logs = [v for k, v in pairs if k == "log"]
         cmdline = " ".join(w for w in words[6:] if not w.startswith("@"))
         problem = None
         if firmware not in DEADLINE:
             problem = f"firmware {firmware!r}: expected bios or uefi"
         elif machine not in ("pc", "q35"):
             problem = f"machine {machine!r}: expected pc or q35"
-        elif expect not in ("pass", "fail"):
-            problem = f"expect {expect!r}: expected pass or fail"
-        elif not cpus.isdigit():
-            problem = f"cpus {cpus!r}: expected a number"
-        elif set(opts) - {"timeout"} or not opts.get("timeout", "1").isdigit():
-            problem = f"options {opts}: only @timeout=SECONDS is known"
+        elif expect not in ("pass", "fail", "halt"):
+            problem = f"expect {expect!r}: expected pass, fail or halt"
+        elif name in (c.name for c in configs):
+            problem = f"{name!r} is used twice (each names its own log)"
+        elif not re.fullmatch(r"\d+(,[a-z]+=\d+)*", cpus):
+            problem = f"cpus {cpus!r}: expected a number or a -smp value"
+        elif set(opts) - {"timeout", "cpu"} or not opts.get("timeout", "1").isdigit():
+            problem = f"options {opts}: known are @timeout=SECONDS, @cpu=MODEL, @log=TEXT"
+        elif expect == "halt" and not logs:
+            problem = "expect=halt needs at least one @log=TEXT to wait for"
         if problem:
             broken.append(Outcome(name, failed=1, reason=f"{where}: {problem}"))
             continue
         deadline = int(opts.get("timeout", DEADLINE[firmware]))
-        configs.append(Config(name, firmware, machine, cpus, mem, expect, cmdline, deadline))
+        configs.append(Config(name, firmware, machine, cpus, mem, expect, cmdline, deadline,
+                              logs, opts.get("cpu", "max")))
     return configs, broken
 
 
@@ -229,8 +243,10 @@ def stop(proc):
 class Watch:
     """Follows a growing serial log line by line, feeding the KTAP parser."""
 
-    def __init__(self, path):
+    def __init__(self, path, logs=(), halt=False):
         self.path = path
+        self.missing = list(logs)       # @log texts not seen yet
+        self.halt = halt                # done once every @log text was seen
         self.offset = 0
         self.partial = ""
         self.parser = ktap.Parser()
@@ -253,12 +269,15 @@ class Watch:
         for line in lines:
             self.parser.feed(line)
             bare = ktap.clean(line)
+            self.missing = [m for m in self.missing if m not in bare]
             for mark in ("KTAP END", "Kernel panic"):
                 if bare.startswith(mark) and self.ended is None:
                     self.ended = mark
 
     @property
     def done(self):
+        if self.halt:
+            return not self.missing
         return self.parser.complete or self.ended is not None
 
 
@@ -266,13 +285,14 @@ def boot(cfg, iso, log, qemu_out, interrupt):
     """Boot once; returns (QEMU exit status or None, timed out?, Watch)."""
     log.unlink(missing_ok=True)
     env = dict(os.environ, CPUS=cfg.cpus, MEM=cfg.mem, FIRMWARE=cfg.firmware,
-               MACHINE=cfg.machine, SERIAL=f"file:{log}", DISPLAY_OPT="-display none")
+               MACHINE=cfg.machine, SERIAL=f"file:{log}", DISPLAY_OPT="-display none",
+               CPU_MODEL=cfg.cpu_model)
     with open(qemu_out, "w") as out:
         # A session of its own: stop() can then kill QEMU and anything it started.
         proc = subprocess.Popen([str(ROOT / "tools" / "qemu.sh"), str(iso)],
                                 stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                                 env=env, cwd=ROOT, start_new_session=True)
-    watch = Watch(log)
+    watch = Watch(log, cfg.logs, halt=cfg.expect == "halt")
     deadline = time.monotonic() + cfg.deadline
     finish_by = None                    # set once the output is complete
     timed_out = False
@@ -327,17 +347,23 @@ def run_config(cfg, interrupt):
     elif status is not None and status not in (EXIT_PASS, EXIT_FAIL):
         reasons.append(f"QEMU exited with status {status}")
 
-    if cfg.expect == "fail":
-        # The negative control: one test, passed when the run does fail.
-        if not report.not_ok_seen:
-            reasons.insert(0, "expected a 'not ok', got none")
+    missing = [f"no line with {m!r} in the log" for m in watch.missing]
+    if cfg.expect == "halt":
+        # The machine must stop with a message, not run tests: one test.
+        reasons = [r for r in reasons if not r.startswith("no complete KTAP")] + missing
+        out.passed, out.failed = (0, 1) if reasons else (1, 0)
+    elif cfg.expect == "fail":
+        # The negative control: one test, passed when the run does fail,
+        # by a 'not ok' or by a kernel panic.
+        if not report.not_ok_seen and watch.ended != "Kernel panic":
+            reasons.insert(0, "expected a 'not ok' or a panic, got neither")
         elif status == EXIT_PASS:
             reasons.insert(0, "'not ok' printed but the kernel exited with 'all passed'")
         else:
-            reasons = []
+            reasons = missing
         out.passed, out.failed = (0, 1) if reasons else (1, 0)
     else:
-        reasons += report.problems
+        reasons += report.problems + missing
         if report.failures:
             reasons.append(f"{report.failed} failed: " + ", ".join(report.failures[:5])
                            + (", ..." if report.failed > 5 else ""))

@@ -35,5 +35,7 @@ void lapic_timer_oneshot(uint32_t ticks);
 void lapic_timer_periodic(uint32_t ticks);
 void lapic_timer_stop(void);
 uint32_t lapic_timer_current(void);
+/* LAPIC timer ticks that pass in tsc_cycles TSC cycles (timer masked). */
+uint32_t lapic_timer_measure(uint64_t tsc_cycles);
 /* The error status register, cleared on read. */
 uint32_t lapic_read_errors(void);

@@ -1,12 +1,13 @@
 /*
  * TSC frequency. CPUID leaf 0x15 gives it exactly where the CPU reports its
  * crystal; leaf 0x16 gives the nominal base frequency; otherwise count TSC
- * cycles across a known interval of the PIT (channel 2, whose output can be
- * polled through port 0x61 without any interrupt). The HPET, a better
- * reference, comes with the ACPI tables.
+ * cycles across a known interval of the HPET's counter, or, without an
+ * HPET, of the PIT (channel 2, whose output can be polled through port 0x61
+ * without any interrupt).
  */
 #include "arch/x86_64/tsc.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/hpet.h"
 #include "arch/x86_64/io.h"
 #include "kernel/printk.h"
 
@@ -57,11 +58,27 @@ static uint64_t from_pit(void)
 	return (t1 - t0) / PIT_MS;
 }
 
+static uint64_t from_hpet(void)
+{
+	uint64_t window = hpet_ticks_per_ms() * PIT_MS;
+	uint64_t h0 = hpet_read(), t0 = rdtsc(), h1, t1;
+
+	while ((h1 = hpet_read()) - h0 < window)
+		cpu_relax();
+	t1 = rdtsc();
+	/* Scale by the ticks that really passed, not the ones asked for. */
+	return (t1 - t0) * hpet_ticks_per_ms() / (h1 - h0);
+}
+
 void tsc_init(void)
 {
 	const char *how = "PIT";
 
 	tsc_khz = from_cpuid(&how);
+	if (!tsc_khz && hpet_present()) {
+		tsc_khz = from_hpet();
+		how = "HPET";
+	}
 	if (!tsc_khz)
 		tsc_khz = from_pit();
 	if (!tsc_khz) {

@@ -195,13 +195,16 @@ void smp_call_function_many_cond(const struct cpumask *mask, smp_call_func_t fun
 	struct percpu *me;
 	struct cpumask queued;
 	unsigned cpu;
-	uint64_t flags;
 
 	if (wait)
 		warn_irqs_off_wait();
 	cpumask_clear(&queued);
-	/* Interrupts off while queueing keeps this CPU (and its descriptors) ours. */
-	flags = irq_save();
+	/*
+	 * Interrupts stay as the caller had them: desc_lock() may wait for a
+	 * target to run an earlier call, and that target may be waiting for
+	 * this CPU to take its IPI. An interrupt handler on this CPU that
+	 * calls out meanwhile is safe: descriptors are locked with a CAS.
+	 */
 	me = this_cpu();
 	for_each_cpu(cpu, mask) {
 		if (cpu == me->cpu || !cpumask_test(&cpu_online_mask, cpu))
@@ -223,7 +226,6 @@ void smp_call_function_many_cond(const struct cpumask *mask, smp_call_func_t fun
 		}
 		cpumask_set(&queued, cpu);
 	}
-	irq_restore(flags);
 	if (!wait)
 		return;
 	for_each_cpu(cpu, &queued)

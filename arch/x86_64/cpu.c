@@ -92,11 +92,11 @@ bool cpu_has(enum cpu_feature f)
 
 void cpu_enable_protections(void)
 {
-	uint64_t cr4 = read_cr4();
+	/* NE: x87 errors as #MF, not the PC's IRQ 13; MP with it, as usual. */
+	uint64_t cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
+	/* OSFXSR and OSXMMEXCPT let user programs use SSE; the kernel does not. */
+	uint64_t cr4 = CR4_PAE | CR4_MCE | CR4_OSFXSR | CR4_OSXMMEXCPT;
 
-	/* entry32.asm already set CR0.WP and EFER.NXE; say so here for every CPU. */
-	write_cr0(read_cr0() | CR0_WP);
-	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
 	if (cpu_has(CPU_SMEP))
 		cr4 |= CR4_SMEP;
 	/* With SMAP on, any kernel access to user pages needs STAC/CLAC. */
@@ -104,5 +104,7 @@ void cpu_enable_protections(void)
 		cr4 |= CR4_SMAP;
 	if (cpu_has(CPU_UMIP))
 		cr4 |= CR4_UMIP;
+	write_cr0(cr0);
 	write_cr4(cr4);
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
 }

@@ -5,7 +5,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#define CR0_PE    (1ul << 0)
+#define CR0_MP    (1ul << 1)
+#define CR0_ET    (1ul << 4)
+#define CR0_NE    (1ul << 5)
 #define CR0_WP    (1ul << 16)
+#define CR0_PG    (1ul << 31)
+#define CR4_PAE   (1ul << 5)
+#define CR4_MCE   (1ul << 6)
+#define CR4_OSFXSR (1ul << 9)
+#define CR4_OSXMMEXCPT (1ul << 10)
 #define CR4_PGE   (1ul << 7)
 #define CR4_UMIP  (1ul << 11)
 #define CR4_PCIDE (1ul << 17)
@@ -39,7 +48,11 @@ extern struct cpu_info boot_cpu;
 void cpu_identify(struct cpu_info *ci);
 bool cpu_has(enum cpu_feature f);
 const char *cpu_feature_name(enum cpu_feature f);
-/* Turn on WP, NX and, where the CPU has them, SMEP, SMAP and UMIP. */
+/*
+ * Give this CPU lull's control registers: CR0 and CR4 are written whole, not
+ * patched, so every CPU runs the same way whatever firmware or INIT left
+ * there. WP and NX always; SMEP, SMAP and UMIP where the CPU has them.
+ */
 void cpu_enable_protections(void);
 
 static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t *a, uint32_t *b,

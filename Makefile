@@ -14,6 +14,7 @@ MACHINE  ?= pc
 CMDLINE  ?=
 ACCEL    ?= tcg
 CROSS    ?=
+DEBUG    ?= 1
 V        ?= 0
 
 # --- toolchain ---------------------------------------------------------------
@@ -47,6 +48,9 @@ override KCFLAGS := -std=gnu11 -ffreestanding -fno-stack-protector -fno-pic \
 	-mno-sse -mno-sse2 -fno-omit-frame-pointer -fno-common \
 	-fno-strict-aliasing -fcf-protection=none -fno-asynchronous-unwind-tables \
 	-I. -Ibuild/gen -MMD -MP
+ifeq ($(DEBUG),1)
+override KCFLAGS += -DLULL_DEBUG
+endif
 ifneq ($(IS_CLANG),)
 override KCFLAGS += --target=x86_64-unknown-none-elf -mno-omit-leaf-frame-pointer
 else
@@ -69,6 +73,12 @@ FONT := /usr/share/consolefonts/Uni2-VGA16.psf.gz
 
 .PHONY: all iso run debug gdb test host-test deps clean
 all: build/lull.elf
+
+# Objects depend on the flags: a changed CC, DEBUG or CFLAGS rebuilds them.
+build/kflags.txt: FORCE
+	@mkdir -p $(@D)
+	@echo '$(CC) $(KCFLAGS) $(CFLAGS)' | cmp -s - $@ || echo '$(CC) $(KCFLAGS) $(CFLAGS)' > $@
+$(KOBJS): build/kflags.txt
 
 build/%.o: %.c
 	$(say) CC $<

@@ -32,7 +32,6 @@
 #define LULL_VERSION "0.1"
 
 struct boot_info boot_info;
-static uint64_t boot_tsc;
 
 static void warn_line(const char *msg)
 {
@@ -99,7 +98,7 @@ static void console_init(void)
 static void banner(void)
 {
 	struct pmm_stats ps;
-	uint64_t us = tsc_to_us(rdtsc() - boot_tsc);
+	uint64_t us = tsc_to_us(rdtsc() - tsc_at_entry);
 
 	pmm_get_stats(&ps);
 	pr_info("lull %s on %s (%s, family %u model %u)\n", LULL_VERSION, boot_cpu.model,
@@ -117,7 +116,7 @@ static void __attribute__((noreturn)) kmain_late(void);
 
 void __attribute__((noreturn)) kmain(uint32_t magic, uint64_t mbi_phys, uint64_t tsc0)
 {
-	boot_tsc = tsc0;
+	tsc_at_entry = tsc0;
 	percpu_install(&percpu_boot);   /* %gs: this CPU's data */
 	serial_init();                  /* COM1, if present: the log starts here */
 	cpu_identify(&boot_cpu);        /* model and features */

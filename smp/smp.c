@@ -50,9 +50,12 @@ static void print_report(uint64_t start_tsc)
 			cpu_has(CPU_SMEP) ? "smep " : "", cpu_has(CPU_SMAP) ? "smap " : "",
 			up ? "" : "(did not come up)");
 	}
-	uint64_t us = tsc_to_us(rdtsc() - start_tsc);
-	pr_info("smp: %u of %u CPUs online in %llu.%03llu ms\n", smp_online_count(), nr_cpus,
-		(unsigned long long)(us / 1000), (unsigned long long)(us % 1000));
+	uint64_t now = rdtsc(), us = tsc_to_us(now - start_tsc);
+	uint64_t since_entry = tsc_to_us(now - tsc_at_entry);
+	pr_info("smp: %u of %u CPUs online in %llu.%03llu ms (%llu.%03llu ms after kernel entry)\n",
+		smp_online_count(), nr_cpus, (unsigned long long)(us / 1000),
+		(unsigned long long)(us % 1000), (unsigned long long)(since_entry / 1000),
+		(unsigned long long)(since_entry % 1000));
 }
 
 unsigned smp_online_count(void)

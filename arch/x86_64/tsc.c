@@ -16,6 +16,7 @@
 #define PIT_POLLS_MAX 10000000u
 
 uint64_t tsc_khz;
+uint64_t tsc_at_entry;
 
 static uint64_t from_cpuid(const char **how)
 {

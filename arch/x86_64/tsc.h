@@ -3,6 +3,8 @@
 #include <stdint.h>
 
 extern uint64_t tsc_khz;
+/* The TSC when the kernel was entered (boot/entry32.asm read it). */
+extern uint64_t tsc_at_entry;
 
 /* Find the TSC frequency: CPUID 0x15, then 0x16, then the PIT. */
 void tsc_init(void);

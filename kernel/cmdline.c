@@ -57,6 +57,8 @@ static const struct cmdline_word cmdline_words[] = {
 	  .unset = "(none)" },
 	{ .name = "isolcpus", .kind = CMDLINE_TEXT, CMDLINE_FIELD(isolcpus),
 	  .unset = "(none)" },
+	{ .name = "smp_phantom_apic", .kind = CMDLINE_UINT, CMDLINE_FIELD(smp_phantom_apic),
+	  .min = 1, .max = 0xfffffffe, .unset = "off" },
 };
 
 #define CMDLINE_NWORDS (sizeof(cmdline_words) / sizeof(cmdline_words[0]))

@@ -24,6 +24,12 @@ struct cmdline {
 	/* CPU lists are kept as text here and checked by the code that owns them. */
 	char nohz_full[CMDLINE_LIST_MAX];
 	char isolcpus[CMDLINE_LIST_MAX];
+	/*
+	 * Fault injection, for tests: smp_phantom_apic=ID makes the boot CPU
+	 * also try to start a CPU with this APIC id, which the MADT does not
+	 * list, so the AP time-out path runs. 0: off.
+	 */
+	unsigned smp_phantom_apic;
 };
 
 typedef void (*cmdline_warn_fn)(const char *msg);

@@ -10,6 +10,7 @@
 #include "arch/x86_64/io.h"
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/tsc.h"
+#include "kernel/cmdline.h"
 #include "kernel/multiboot2.h"
 #include "kernel/printk.h"
 #include "mm/paging.h"
@@ -95,6 +96,11 @@ void smp_init(bool allow_x2apic)
 		}
 		if (!nothers)
 			pr_info("smp: the MADT lists no other enabled CPU\n");
+	}
+	if (boot_cmdline.smp_phantom_apic && nothers < MAX_CPUS) {
+		pr_warn("smp: fault injection: also starting APIC id %u, which is not listed\n",
+			boot_cmdline.smp_phantom_apic);
+		others[nothers++] = boot_cmdline.smp_phantom_apic;
 	}
 	if (nothers)
 		smp_boot_aps(&boot_info.memmap, others, nothers);

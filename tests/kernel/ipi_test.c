@@ -68,13 +68,15 @@ static void call_every_other(void *arg)
 
 static void every_cpu_calls_every_other(struct ktest *t)
 {
+	unsigned a, b;
+
 	NEED_CPUS(t, 2);
-	for (unsigned a = 0; a < nr_cpus; a++)
-		for (unsigned b = 0; b < nr_cpus; b++)
+	for (a = 0; a < nr_cpus; a++)
+		for (b = 0; b < nr_cpus; b++)
 			hits[a][b] = 0;
 	smp_run_everywhere(call_every_other, 0);
-	for (unsigned a = 0; a < nr_cpus; a++)
-		for (unsigned b = 0; b < nr_cpus; b++)
+	for_each_cpu(a, &cpu_online_mask)
+		for_each_cpu(b, &cpu_online_mask)
 			KT_EXPECT_EQ(t, hits[a][b], a == b ? 0 : 1);
 }
 
@@ -155,11 +157,12 @@ static void run_storm(struct ktest *t, bool wait)
 {
 	unsigned n = cpumask_weight(&cpu_online_mask);
 	uint64_t calls_before = sent_calls(), ipis;
+	unsigned c;
 
-	for (unsigned c = 0; c < nr_cpus; c++)
+	for (c = 0; c < nr_cpus; c++)
 		storm_count[c] = 0;
 	smp_run_everywhere(storm, &wait);
-	for (unsigned c = 0; c < nr_cpus; c++)
+	for_each_cpu(c, &cpu_online_mask)
 		KT_EXPECT_EQ(t, storm_count[c], (uint64_t)(STORM_ROUNDS + 1) * (n - 1));
 	ipis = sent_calls() - calls_before;
 	ktest_log("%u CPUs, %u broadcasts each: %llu call IPIs for %llu calls (%llu.%02llu IPIs per broadcast)",
@@ -198,11 +201,16 @@ static void check_pattern(void *info)
 
 static void data_visible_to_callee(struct ktest *t)
 {
-	unsigned others = 0;
+	unsigned others = 0, cpu = 0;
 
 	NEED_CPUS(t, 2);
 	for (uint64_t round = 1; round <= 100; round++) {
-		unsigned cpu = 1 + (unsigned)(round % (nr_cpus - 1));
+		/* The next online CPU after the last one, skipping the caller. */
+		do {
+			cpu = cpumask_next(&cpu_online_mask, cpu);
+			if (cpu >= NR_CPUS_MAX)
+				cpu = cpumask_first(&cpu_online_mask);
+		} while (cpu == smp_processor_id());
 		uint64_t io = round;
 		for (int i = 0; i < PATTERN_WORDS; i++)
 			pattern[i] = round * 0x9e3779b97f4a7c15ull + (uint64_t)i;
@@ -243,11 +251,13 @@ static void descriptor_reuse(struct ktest *t)
 
 static void on_each_cpu_includes_caller(struct ktest *t)
 {
-	for (unsigned c = 0; c < nr_cpus; c++)
+	unsigned c;
+
+	for (c = 0; c < nr_cpus; c++)
 		ran[c] = 0;
 	on_each_cpu(mark_ran, 0, true);
-	for (unsigned c = 0; c < nr_cpus; c++)
-		KT_EXPECT_EQ(t, ran[c], 1);
+	for (c = 0; c < nr_cpus; c++)
+		KT_EXPECT_EQ(t, ran[c], cpumask_test(&cpu_online_mask, c) ? 1 : 0);
 }
 
 static const struct ktest_case ipi_cases[] = {

@@ -19,9 +19,10 @@ static void all_listed_cpus_online(struct ktest *t)
 			enabled += acpi.cpus[i].enabled;
 	else
 		enabled = 1;
+	/* nr_cpus may be larger: a CPU that never answered keeps its area. */
 	KT_EXPECT_EQ(t, smp_online_count(), enabled);
 	KT_EXPECT_EQ(t, cpumask_weight(&cpu_online_mask), enabled);
-	KT_EXPECT_EQ(t, nr_cpus, enabled);
+	KT_EXPECT(t, nr_cpus >= enabled);
 }
 
 static void apic_ids_distinct(struct ktest *t)
@@ -58,10 +59,12 @@ static void record_identity(void *arg)
 
 static void each_cpu_knows_itself(struct ktest *t)
 {
-	for (unsigned c = 0; c < nr_cpus; c++)
+	unsigned c;
+
+	for (c = 0; c < nr_cpus; c++)
 		seen[c].ran = false;
 	smp_run_everywhere(record_identity, 0);
-	for (unsigned c = 0; c < nr_cpus; c++) {
+	for_each_cpu(c, &cpu_online_mask) {
 		KT_EXPECT(t, seen[c].ran);
 		KT_EXPECT_EQ(t, seen[c].cpu, c);
 		KT_EXPECT_EQ(t, seen[c].apic_id, cpu_area[c]->apic_id);
@@ -71,8 +74,10 @@ static void each_cpu_knows_itself(struct ktest *t)
 
 static void same_protections_everywhere(struct ktest *t)
 {
+	unsigned c;
+
 	smp_run_everywhere(record_identity, 0);
-	for (unsigned c = 1; c < nr_cpus; c++) {
+	for_each_cpu(c, &cpu_online_mask) {
 		KT_EXPECT_EQ(t, seen[c].cr4, seen[0].cr4);
 		KT_EXPECT_EQ(t, seen[c].cr0, seen[0].cr0);
 		KT_EXPECT_EQ(t, seen[c].efer, seen[0].efer);

@@ -64,8 +64,11 @@ uint64_t paging_lookup(uint64_t pml4_phys, uint64_t va, uint64_t *page_size)
 
 	for (int l = 3; l >= 0; l--) {
 		uint64_t e = t[index_of(va, l)];
-		if (!(e & PTE_P))
+		if (!(e & PTE_P)) {
+			if (page_size)          /* the hole's size: walkers skip it whole */
+				*page_size = 1ull << (12 + 9 * l);
 			return 0;
+		}
 		if (l == 0 || (e & PTE_PS)) {
 			if (page_size)
 				*page_size = 1ull << (12 + 9 * l);

@@ -43,8 +43,9 @@ int paging_map(uint64_t pml4_phys, uint64_t va, uint64_t pa, uint64_t flags);
 /* Remove one 4 KiB mapping; returns the old leaf entry (0 if none). */
 uint64_t paging_unmap(uint64_t pml4_phys, uint64_t va);
 /*
- * Walk va: the leaf entry (4 KiB, 2 MiB or 1 GiB) or 0, and its size in
- * *page_size when not NULL.
+ * Walk va: the leaf entry (4 KiB, 2 MiB or 1 GiB) or 0. *page_size (when
+ * not NULL) gets the size the entry maps, or for 0 the size of the
+ * unmapped hole around va at the level where the walk stopped.
  */
 uint64_t paging_lookup(uint64_t pml4_phys, uint64_t va, uint64_t *page_size);
 
@@ -52,3 +53,28 @@ static inline void tlb_flush_one(uint64_t va)
 {
 	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
 }
+
+/*
+ * Ranges. All addresses and sizes are multiples of 4 KiB.
+ *
+ * The rule for page-table pages: those of the kernel half are never freed.
+ * A CPU that has not yet flushed (and, with the deferred-flush protocol, a
+ * CPU that skipped a flush on purpose) may still hold them in its
+ * paging-structure caches, and a freed table reused as data would be
+ * walked as a table. Unmapping clears leaf entries only.
+ */
+
+/* Map [va, va+size) to [pa, ...) with 4 KiB pages; on failure (no memory
+ * for a table, or something already mapped there) nothing stays mapped. */
+int paging_map_range(uint64_t pml4_phys, uint64_t va, uint64_t pa, uint64_t size,
+		     uint64_t flags);
+/* Clear the leaves of [va, va+size); release(phys) gets each mapped frame
+ * when not NULL. Returns the number of pages that were mapped. No flush. */
+uint64_t paging_unmap_range(uint64_t pml4_phys, uint64_t va, uint64_t size,
+			    void (*release)(uint64_t phys));
+/* Set and clear leaf bits over a range (splitting large pages it covers
+ * only in part); -1 if part of it is not mapped or out of memory. No flush. */
+int paging_protect_range(uint64_t pml4_phys, uint64_t va, uint64_t size,
+			 uint64_t set, uint64_t clear);
+/* Print the mappings of [start, end), neighbours of equal permissions merged. */
+void paging_dump(uint64_t pml4_phys, uint64_t start, uint64_t end);

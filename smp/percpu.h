@@ -46,6 +46,13 @@ struct percpu {
 	uint64_t calls_run;
 	int nmi_request;            /* what an NMI from another CPU asks for */
 
+	/* mm/tlb.c: the kernel-flush generation this CPU's TLB is known clean
+	 * up to, and what this CPU did for kernel flushes. */
+	uint64_t kflush_seen;
+	uint64_t kflush_ipis;          /* flush requests run here by IPI */
+	uint64_t kflush_invlpg;        /* pages flushed one by one */
+	uint64_t kflush_full;          /* whole-TLB flushes */
+
 	/* arch/x86_64/timer.c: LAPIC timer interrupts taken by this CPU. */
 	uint64_t timer_ticks;
 

@@ -24,6 +24,7 @@
 #include "mm/kstack.h"
 #include "mm/meminit.h"
 #include "mm/pmm.h"
+#include "mm/vmalloc.h"
 #include "smp/percpu.h"
 #include "smp/ipi.h"
 #include "smp/smp.h"
@@ -133,6 +134,7 @@ void __attribute__((noreturn)) kmain(uint32_t magic, uint64_t mbi_phys, uint64_t
 	smp_init(true);                 /* LAPIC, the other CPUs */
 	ipi_init();                     /* call-function IPIs, NMI backtraces */
 	timer_init();                   /* LAPIC timer calibration */
+	vmalloc_init(boot_cmdline.lazy_max_pages, smp_online_count()); /* the vmalloc region */
 	ioapic_init();                  /* device interrupts: */
 	if (serial_present() && ioapic_route_isa(4, VEC_SERIAL, percpu_boot.apic_id))
 		serial_enable_rx_irq(VEC_SERIAL);   /* COM1 input to the boot CPU */

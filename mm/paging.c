@@ -33,17 +33,30 @@ static uint64_t *walk_create(uint64_t pml4_phys, uint64_t va, int level)
 
 	for (int l = 3; l > level; l--) {
 		uint64_t *e = &t[index_of(va, l)];
-		if (!(*e & PTE_P)) {
+		uint64_t old = __atomic_load_n(e, __ATOMIC_ACQUIRE);
+		if (!(old & PTE_P)) {
 			uint64_t page = pmm_alloc();
 			if (!page)
 				return 0;
 			/* Upper levels allow everything their range may need;
 			 * the leaf entries decide. */
-			*e = page | PTE_P | PTE_W | (va < USER_TOP ? PTE_U : 0);
-		} else if (*e & PTE_PS) {
-			return 0;
+			uint64_t new = page | PTE_P | PTE_W | (va < USER_TOP ? PTE_U : 0);
+			/*
+			 * Other CPUs map into the same kernel tables at the same
+			 * time (vmalloc, stacks): a plain store could replace a
+			 * table another CPU has just installed and mapped pages
+			 * in. The CAS installs ours only if the slot is still
+			 * empty; RELEASE publishes the zeroed table with it.
+			 */
+			if (__atomic_compare_exchange_n(e, &old, new, false, __ATOMIC_RELEASE,
+							__ATOMIC_ACQUIRE))
+				old = new;
+			else
+				pmm_free(page);  /* lost the race: use the winner's */
 		}
-		t = table(*e);
+		if (old & PTE_PS)
+			return 0;
+		t = table(old);
 	}
 	return &t[index_of(va, level)];
 }

@@ -71,7 +71,7 @@ KOBJS := $(patsubst %.c,build/%.o,$(KSRC_C)) \
 
 FONT := /usr/share/consolefonts/Uni2-VGA16.psf.gz
 
-.PHONY: all iso run debug gdb test test-large host-test deps clean
+.PHONY: all iso run debug gdb test test-large test-bochs host-test deps clean
 all: build/lull.elf
 
 # Objects depend on the flags: a changed CC, DEBUG or CFLAGS rebuilds them.
@@ -158,7 +158,7 @@ gdb: build/lull.elf
 # unchanged for the host, and each tests/host/test_*.c links against them.
 HOST_PURE := kernel/format.c kernel/string.c kernel/cmdline.c \
 	kernel/multiboot2.c mm/memmap.c mm/frame_bitmap.c arch/x86_64/acpi.c \
-	smp/cpumask.c smp/cpulist.c
+	smp/cpumask.c smp/cpulist.c mm/va_tree.c mm/rbtree.c
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-I. -DLULL_HOST -fno-builtin -MMD -MP
 HOST_TESTS := $(patsubst tests/host/%.c,build/host/%,$(wildcard tests/host/test_*.c))
@@ -178,11 +178,16 @@ host-test: deps $(HOST_TESTS)
 	@$(PYTHON) tools/hosttest.py $(HOST_TESTS)
 
 test: deps build/lull.elf $(HOST_TESTS)
-	@$(PYTHON) tools/test.py --host $(HOST_TESTS) --matrix tests/matrix.txt
+	@$(PYTHON) tools/test.py --host $(HOST_TESTS) --matrix tests/matrix.txt \
+		--matrix tests/matrix-bochs.txt
 
 # 16 and 64 CPUs: correct but slow under TCG on a two-core host.
 test-large: deps build/lull.elf
 	@$(PYTHON) tools/test.py --matrix tests/matrix-large.txt -j 1
+
+# The PCID and x2APIC paths, under Bochs (tests/matrix-bochs.txt).
+test-bochs: deps build/lull.elf
+	@$(PYTHON) tools/test.py --matrix tests/matrix-bochs.txt
 
 clean:
 	rm -rf build

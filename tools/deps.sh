@@ -24,6 +24,11 @@ pkgs=(
   "mtools                 /usr/bin/mformat"
   "qemu-system-x86        /usr/bin/qemu-system-x86_64"
   "ovmf                   /usr/share/OVMF/OVMF_CODE.fd"
+  "bochs                  /usr/bin/bochs"
+  # the one display Debian's Bochs can run without X (tools/bochs.sh)
+  "bochs-term             /usr/lib/x86_64-linux-gnu/bochs/plugins/libbx_term_gui.so"
+  "bochsbios              /usr/share/bochs/BIOS-bochs-latest"
+  "vgabios                /usr/share/vgabios/vgabios.bin"
   "spin                   /usr/bin/spin"
   "libcmocka-dev          /usr/include/cmocka.h"
   "pkg-config             /usr/bin/pkg-config"

@@ -6,9 +6,10 @@
 
 Host tests are cmocka binaries; each test case counts once. The tools' own
 unit tests (tests/tools, stdlib unittest) run in-process. Each matrix line
-(see tests/matrix.txt) builds an ISO, boots it with tools/qemu.sh and reads
-the kernel's KTAP output from the serial log; with expect=pass each KTAP case
-counts once, with expect=fail the whole line counts once (it must fail).
+(see tests/matrix.txt) builds an ISO, boots it with tools/qemu.sh (firmware
+bochs: tools/bochs.sh, see tests/matrix-bochs.txt) and reads the kernel's
+KTAP output from the serial log; with expect=pass each KTAP case counts once,
+with expect=fail the whole line counts once (it must fail).
 
 Prints PASS/FAIL per binary and per config, and ends with exactly the line
 "N passed, N failed" (", N skipped" when some were); exit status 1 on failure.
@@ -36,7 +37,8 @@ sys.path.insert(0, str(ROOT / "tools"))
 import ktap  # noqa: E402
 
 HOST_TIMEOUT = 120
-DEADLINE = {"bios": 180, "uefi": 300}   # seconds per boot under TCG
+DEADLINE = {"bios": 180, "uefi": 300, "bochs": 300}   # seconds per boot, emulated
+CPU_MODEL = {"bios": "max", "uefi": "max", "bochs": "corei7_skylake_x"}
 GRACE = 2.0         # after the KTAP output ends, time for the kernel to exit QEMU itself
 POLL = 0.2
 TAIL = 40
@@ -199,16 +201,17 @@ def parse_matrix(path):
         logs = [v for k, v in pairs if k == "log"]
         cmdline = " ".join(w for w in words[6:] if not w.startswith("@"))
         problem = None
+        bochs = firmware == "bochs"         # Bochs has one machine, and no -smp
         if firmware not in DEADLINE:
-            problem = f"firmware {firmware!r}: expected bios or uefi"
-        elif machine not in ("pc", "q35"):
-            problem = f"machine {machine!r}: expected pc or q35"
+            problem = f"firmware {firmware!r}: expected bios, uefi or bochs"
+        elif machine not in (("-",) if bochs else ("pc", "q35")):
+            problem = f"machine {machine!r}: expected " + ("-" if bochs else "pc or q35")
         elif expect not in ("pass", "fail", "halt"):
             problem = f"expect {expect!r}: expected pass, fail or halt"
         elif name in (c.name for c in configs):
             problem = f"{name!r} is used twice (each names its own log)"
-        elif not re.fullmatch(r"\d+(,[a-z]+=\d+)*", cpus):
-            problem = f"cpus {cpus!r}: expected a number or a -smp value"
+        elif not re.fullmatch(r"\d+" if bochs else r"\d+(,[a-z]+=\d+)*", cpus):
+            problem = f"cpus {cpus!r}: expected a number" + ("" if bochs else " or a -smp value")
         elif set(opts) - {"timeout", "cpu"} or not opts.get("timeout", "1").isdigit():
             problem = f"options {opts}: known are @timeout=SECONDS, @cpu=MODEL, @log=TEXT"
         elif expect == "halt" and not logs:
@@ -218,12 +221,12 @@ def parse_matrix(path):
             continue
         deadline = int(opts.get("timeout", DEADLINE[firmware]))
         configs.append(Config(name, firmware, machine, cpus, mem, expect, cmdline, deadline,
-                              logs, opts.get("cpu", "max")))
+                              logs, opts.get("cpu", CPU_MODEL[firmware])))
     return configs, broken
 
 
 def stop(proc):
-    """End QEMU's whole process group: TERM, then KILL if it lingers.
+    """End the emulator's whole process group: TERM, then KILL if it lingers.
     True when it had to: QEMU exits 0 on SIGTERM, which says nothing."""
     if proc.poll() is not None:
         return False
@@ -284,12 +287,18 @@ class Watch:
 def boot(cfg, iso, log, qemu_out, interrupt):
     """Boot once; returns (QEMU exit status or None, timed out?, Watch)."""
     log.unlink(missing_ok=True)
-    env = dict(os.environ, CPUS=cfg.cpus, MEM=cfg.mem, FIRMWARE=cfg.firmware,
-               MACHINE=cfg.machine, SERIAL=f"file:{log}", DISPLAY_OPT="-display none",
-               CPU_MODEL=cfg.cpu_model)
+    env = dict(os.environ, CPUS=cfg.cpus, MEM=cfg.mem, CPU_MODEL=cfg.cpu_model)
+    if cfg.firmware == "bochs":
+        script = "bochs.sh"
+        env.update(SERIAL_LOG=str(log))
+    else:
+        script = "qemu.sh"
+        env.update(FIRMWARE=cfg.firmware, MACHINE=cfg.machine, SERIAL=f"file:{log}",
+                   DISPLAY_OPT="-display none")
     with open(qemu_out, "w") as out:
-        # A session of its own: stop() can then kill QEMU and anything it started.
-        proc = subprocess.Popen([str(ROOT / "tools" / "qemu.sh"), str(iso)],
+        # A session of its own: stop() can then kill the emulator and anything
+        # it started.
+        proc = subprocess.Popen([str(ROOT / "tools" / script), str(iso)],
                                 stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                                 env=env, cwd=ROOT, start_new_session=True)
     watch = Watch(log, cfg.logs, halt=cfg.expect == "halt")
@@ -321,7 +330,8 @@ def run_config(cfg, interrupt):
     testdir = ROOT / "build" / "test"
     testdir.mkdir(parents=True, exist_ok=True)
     iso, log = testdir / f"{cfg.name}.iso", testdir / f"{cfg.name}.log"
-    qemu_out = testdir / f"{cfg.name}.qemu.txt"
+    emulator = "bochs" if cfg.firmware == "bochs" else "qemu"
+    qemu_out = testdir / f"{cfg.name}.{emulator}.txt"
 
     mk = subprocess.run([str(ROOT / "tools" / "mkiso.sh"), "build/lull.elf", cfg.cmdline, str(iso)],
                         cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True, text=True)
@@ -333,6 +343,8 @@ def run_config(cfg, interrupt):
     started = time.monotonic()
     status, timed_out, watch = boot(cfg, iso, log, qemu_out, interrupt)
     seconds = time.monotonic() - started
+    if emulator == "bochs":
+        status = None                   # Bochs has no isa-debug-exit: KTAP is the verdict
     report = watch.parser.report()
 
     reasons = []
@@ -378,7 +390,7 @@ def run_config(cfg, interrupt):
         said = qemu_out.read_text(errors="replace").splitlines() if qemu_out.exists() else []
         said = [x for x in said if x.strip() and "terminating on signal" not in x]    # our own stop()
         if said:
-            out.detail += ["qemu:"] + said[-10:]
+            out.detail += [f"{emulator}:"] + said[-10:]
     return out
 
 
@@ -395,7 +407,8 @@ def tail(path):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--host", nargs="*", default=[], metavar="BINARY", help="cmocka test binaries")
-    ap.add_argument("--matrix", type=Path, help="QEMU configurations (tests/matrix.txt)")
+    ap.add_argument("--matrix", type=Path, action="append", default=[],
+                    help="QEMU or Bochs configurations (tests/matrix.txt); may repeat")
     ap.add_argument("--only", metavar="NAME", help="run this matrix line only (no host or tools tests)")
     ap.add_argument("-j", "--jobs", type=int, default=2, help="QEMU runs at once (default 2)")
     ap.add_argument("--keep-going", action=argparse.BooleanOptionalAction, default=True,
@@ -412,11 +425,16 @@ def main():
         outcomes.append(outcome)
         halted |= bool(outcome.failed) and not args.keep_going
 
-    configs, broken = parse_matrix(args.matrix) if args.matrix else ([], [])
+    configs, broken = [], []
+    for path in args.matrix:
+        more, bad = parse_matrix(path)
+        clash = {c.name for c in configs} & {c.name for c in more}
+        configs += [c for c in more if c.name not in clash]
+        broken += bad + [Outcome(n, failed=1, reason=f"{path.name}: {n!r} is used twice") for n in clash]
     if args.only:
         configs = [c for c in configs if c.name == args.only]
         if not configs:
-            ap.error(f"--only {args.only}: no such line in {args.matrix}")
+            ap.error(f"--only {args.only}: no such line in {', '.join(map(str, args.matrix))}")
         broken = []
     else:
         for binary in args.host:

@@ -1,8 +1,8 @@
 /*
  * TSC frequency. CPUID leaf 0x15 gives it exactly where the CPU reports its
- * crystal; leaf 0x16 gives the nominal base frequency; otherwise count TSC
- * cycles across a known interval of the HPET's counter, or, without an
- * HPET, of the PIT (channel 2, whose output can be polled through port 0x61
+ * crystal; otherwise count TSC cycles across a known interval of the HPET's
+ * counter; then trust leaf 0x16's nominal base frequency; then count
+ * against the PIT (channel 2, whose output can be polled through port 0x61
  * without any interrupt).
  */
 #include "arch/x86_64/tsc.h"
@@ -18,23 +18,28 @@
 uint64_t tsc_khz;
 uint64_t tsc_at_entry;
 
-static uint64_t from_cpuid(const char **how)
+/* Exact, where the CPU states its crystal frequency. */
+static uint64_t from_cpuid_15(void)
 {
 	uint32_t a, b, c, d;
 
 	if (boot_cpu.max_leaf >= 0x15) {
 		cpuid(0x15, 0, &a, &b, &c, &d);
-		if (a && b && c) {
-			*how = "CPUID 0x15";
+		if (a && b && c)
 			return (uint64_t)c * b / a / 1000;
-		}
 	}
+	return 0;
+}
+
+/* Nominal only: emulators report a model's figure whatever their TSC does. */
+static uint64_t from_cpuid_16(void)
+{
+	uint32_t a, b, c, d;
+
 	if (boot_cpu.max_leaf >= 0x16) {
 		cpuid(0x16, 0, &a, &b, &c, &d);
-		if (a & 0xffff) {
-			*how = "CPUID 0x16";
+		if (a & 0xffff)
 			return (uint64_t)(a & 0xffff) * 1000;
-		}
 	}
 	return 0;
 }
@@ -73,15 +78,21 @@ static uint64_t from_hpet(void)
 
 void tsc_init(void)
 {
-	const char *how = "PIT";
+	const char *how = "CPUID 0x15";
 
-	tsc_khz = from_cpuid(&how);
+	/* Stated exactly, then measured against the HPET, then the nominal
+	 * figure, then measured against the PIT. */
+	tsc_khz = from_cpuid_15();
 	if (!tsc_khz && hpet_present()) {
 		tsc_khz = from_hpet();
 		how = "HPET";
 	}
-	if (!tsc_khz)
+	if (!tsc_khz && (tsc_khz = from_cpuid_16()))
+		how = "CPUID 0x16";
+	if (!tsc_khz) {
 		tsc_khz = from_pit();
+		how = "PIT";
+	}
 	if (!tsc_khz) {
 		tsc_khz = 1000000;
 		how = "a guess (no PIT answered)";

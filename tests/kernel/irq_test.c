@@ -34,7 +34,9 @@ static void serial_irq_through_ioapic(struct ktest *t)
 	while (serial_getc() >= 0)
 		;
 	/* In loopback mode the UART receives what it sends, and raises its
-	 * receive interrupt as for a byte from the wire. */
+	 * receive interrupt as for a byte from the wire. Drain first: bytes
+	 * of the log still in the transmitter would loop back instead. */
+	serial_drain();
 	serial_set_loopback(true);
 	for (unsigned i = 0; i < sizeof(msg) - 1; i++)
 		serial_put_raw((uint8_t)msg[i]);

@@ -71,7 +71,7 @@ KOBJS := $(patsubst %.c,build/%.o,$(KSRC_C)) \
 
 FONT := /usr/share/consolefonts/Uni2-VGA16.psf.gz
 
-.PHONY: all iso run debug gdb test test-large test-bochs host-test deps clean
+.PHONY: all iso run debug gdb test test-large test-bochs bench-host host-test deps clean
 all: build/lull.elf
 
 # Objects depend on the flags: a changed CC, DEBUG or CFLAGS rebuilds them.
@@ -180,6 +180,10 @@ host-test: deps $(HOST_TESTS)
 test: deps build/lull.elf $(HOST_TESTS)
 	@$(PYTHON) tools/test.py --host $(HOST_TESTS) --matrix tests/matrix.txt \
 		--matrix tests/matrix-bochs.txt
+
+# The vmalloc index against a first-fit list: operations per second (figures, not a test).
+bench-host: build/host/bench_va_tree
+	build/host/bench_va_tree
 
 # 16 and 64 CPUs: correct but slow under TCG on a two-core host.
 test-large: deps build/lull.elf

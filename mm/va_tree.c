@@ -23,7 +23,9 @@
  * a rejected range has at least size bytes but no aligned room for them.
  * With align == VA_PAGE there is none of those, so the walk is O(log n).
  * With a larger align they lie below the answer and are smaller than
- * size + align - VA_PAGE, since a range that large always has room.
+ * size + align - VA_PAGE (a range that large always has room). Many of
+ * them (small holes, a big align) make a long walk: the price of always
+ * finding the lowest fit.
  */
 #include "mm/va_tree.h"
 

@@ -63,7 +63,7 @@ int va_tree_free(struct va_tree *t, uint64_t start, uint64_t end, struct va_node
  * A range split in the middle needs one node: *spare is used and set to
  * NULL. With no spare (spare or *spare NULL) such an allocation fails with
  * 0 and the tree unchanged. A range taken whole leaves its node unused:
- * it goes to *unused (NULL otherwise).
+ * it goes to *unused (never NULL itself; set to NULL otherwise).
  */
 uint64_t va_tree_alloc(struct va_tree *t, uint64_t size, uint64_t align, uint64_t vstart,
 		       uint64_t vend, struct va_node **spare, struct va_node **unused);

@@ -1,8 +1,8 @@
 /*
  * Host tests for mm/va_tree.c (and the mm/rbtree.c under it): the clip and
  * merge cases and every bad argument by hand, a lowest fit that Linux's
- * size + align - 1 descent would miss, a deep tree, exhaustion, and three
- * seeded random runs against models:
+ * size + align - 1 descent would miss, a deep tree, exhaustion (seeded),
+ * and three seeded random runs against models:
  *  - a bool per page, where lowest fit is a plain scan of aligned
  *    addresses, with va_tree_check and a full snapshot (failed operations
  *    must not change one pointer) after every operation;
@@ -135,6 +135,13 @@ static void check_tree(void)
 		FAIL("va_tree_check: %s", why);
 	if (pool_n + tree.nodes != NPOOL)
 		FAIL("%lu nodes in the tree, %zu in the pool: a node leaked", tree.nodes, pool_n);
+	/* rb_prev retraces rb_next's steps. */
+	const struct va_node *prev = NULL;
+
+	for (const struct va_node *v = va_tree_first(&tree); v; prev = v, v = va_tree_next(v)) {
+		if (rb_prev(&v->rb) != (prev ? &prev->rb : NULL))
+			FAIL("rb_prev of [%#lx, %#lx) is wrong", v->start, v->end);
+	}
 }
 
 /* --- calls through the pool, checking what comes back ---------------------- */

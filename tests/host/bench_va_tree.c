@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "tests/host/random.h"
 #include "mm/va_tree.h"
 
 #define PAGE VA_PAGE
@@ -168,15 +169,6 @@ static void list_free(uint64_t start, uint64_t size)
 
 /* --- the workload ------------------------------------------------------------- */
 
-static uint64_t rng;
-
-static uint64_t rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
 
 static uint64_t live_start[MAX_LIVE], live_size[MAX_LIVE];
 
@@ -200,16 +192,16 @@ static double run(const struct allocator *al, long ops, uint64_t live_target, ui
 	double t0 = 0;
 
 	al->reset();
-	rng = seed * 0x9e3779b97f4a7c15ull | 1;
+	test_seed(seed);
 	*sum = 0;
 	for (long op = -(long)live_target; op < ops; op++) {
 		if (op == 0)
 			t0 = now();
 		bool alloc = live < live_target / 2 ||
-			     (live < live_target * 3 / 2 && rnd() % 2 == 0);
+			     (live < live_target * 3 / 2 && test_random() % 2 == 0);
 
 		if (alloc) {
-			uint64_t size = (1 + rnd() % 64) * PAGE, a = al->alloc(size);
+			uint64_t size = (1 + test_random() % 64) * PAGE, a = al->alloc(size);
 
 			if (!a)
 				die("allocation failed");
@@ -217,7 +209,7 @@ static double run(const struct allocator *al, long ops, uint64_t live_target, ui
 			live_size[live++] = size;
 			*sum = *sum * 31 + a;
 		} else {
-			uint64_t i = rnd() % live;
+			uint64_t i = test_random() % live;
 
 			al->free(live_start[i], live_size[i]);
 			live_start[i] = live_start[--live];

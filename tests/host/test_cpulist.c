@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/host/random.h"
 #include "kernel/format.h"
 #include "smp/cpulist.h"
 
@@ -163,15 +164,6 @@ static void format_edges(void **state)
 	assert_string_equal(buf, "0-3,5,7-8");
 }
 
-static uint64_t rng;
-
-static uint64_t next_random(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
 
 static void random_round_trip(void **state)
 {
@@ -185,11 +177,11 @@ static void random_round_trip(void **state)
 		struct cpumask m, back;
 		unsigned density, n;
 
-		rng = seed * 0x9e3779b97f4a7c15ull | 1;
-		density = next_random() % 101;
+		test_seed(seed);
+		density = test_random() % 101;
 		cpumask_clear(&m);
 		for (unsigned cpu = 0; cpu < NR_CPUS_MAX; cpu++) {
-			if (next_random() % 100 < density)
+			if (test_random() % 100 < density)
 				cpumask_set(&m, cpu);
 		}
 		n = (unsigned)cpulist_format(&m, text, sizeof(text));
@@ -215,11 +207,11 @@ static void random_strides(void **state)
 		unsigned a, b, g, u;
 		char item[48];
 
-		rng = seed * 0x9e3779b97f4a7c15ull | 1;
-		a = next_random() % NR_CPUS_MAX;
-		b = a + next_random() % (NR_CPUS_MAX - a);
-		g = next_random() % 40 + 1;
-		u = next_random() % (g + 1);
+		test_seed(seed);
+		a = test_random() % NR_CPUS_MAX;
+		b = a + test_random() % (NR_CPUS_MAX - a);
+		g = test_random() % 40 + 1;
+		u = test_random() % (g + 1);
 		snprintf(item, sizeof(item), "%u-%u:%u/%u", a, b, u, g);
 		if (cpulist_parse(item, &m, NR_CPUS_MAX, err, sizeof(err)) != 0)
 			fail_msg("seed %lu: \"%s\": %s", seed, item, err);

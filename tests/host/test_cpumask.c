@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
+#include "tests/host/random.h"
 #include "smp/cpumask.h"
 
 static const unsigned edges[] = { 0, 1, 63, 64, 127, 128, 200, 255 };
@@ -171,24 +172,15 @@ static void word_ops(void **state)
 	assert_false(cpumask_empty(&d));
 }
 
-static uint64_t rng;
-
-static uint64_t next_random(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
 
 /* A random mask of varying density, and the same as one bool per CPU. */
 static void random_mask(struct cpumask *m, bool *model)
 {
-	unsigned density = next_random() % 101;
+	unsigned density = test_random() % 101;
 
 	cpumask_clear(m);
 	for (unsigned cpu = 0; cpu < NR_CPUS_MAX; cpu++) {
-		model[cpu] = next_random() % 100 < density;
+		model[cpu] = test_random() % 100 < density;
 		if (model[cpu])
 			cpumask_set(m, cpu);
 	}
@@ -205,7 +197,7 @@ static void random_against_model(void **state)
 		bool ma[NR_CPUS_MAX], mb[NR_CPUS_MAX];
 		unsigned weight = 0, cpu, prev = NR_CPUS_MAX, nand = 0, nandnot = 0;
 
-		rng = seed * 0x9e3779b97f4a7c15ull | 1;
+		test_seed(seed);
 		random_mask(&a, ma);
 		random_mask(&b, mb);
 		for (cpu = 0; cpu < NR_CPUS_MAX; cpu++) {

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
+#include "tests/host/random.h"
 #include "kernel/string.h"
 #include "mm/frame_bitmap.h"
 
@@ -154,15 +155,8 @@ static void test_exhaustion(void **state)
 #define MODEL_MAX 1500
 
 static bool model[MODEL_MAX];
-static uint64_t model_n, model_next, model_free, rng;
+static uint64_t model_n, model_next, model_free;
 
-static uint64_t next_random(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
 
 static void model_set(uint64_t first, uint64_t count, bool free)
 {
@@ -210,15 +204,15 @@ static void test_random_against_model(void **state)
 	int seeds = env ? 1 : 100;
 
 	for (uint64_t seed = seed0; seed < seed0 + (uint64_t)seeds; seed++) {
-		rng = seed * 0x9e3779b97f4a7c15ull | 1;
-		model_n = next_random() % MODEL_MAX + 1;
+		test_seed(seed);
+		model_n = test_random() % MODEL_MAX + 1;
 		model_next = model_free = 0;
 		memset(model, 0, sizeof(model));
 		frame_bitmap_init(&fb, bits, model_n);
 
 		for (int op = 0; op < 3000; op++) {
-			uint64_t r = next_random() % 100, got, want;
-			uint64_t a = next_random() % (model_n + 8), b = next_random() % 80;
+			uint64_t r = test_random() % 100, got, want;
+			uint64_t a = test_random() % (model_n + 8), b = test_random() % 80;
 
 			if (r < 35) {
 				got = frame_bitmap_alloc(&fb);
@@ -228,8 +222,8 @@ static void test_random_against_model(void **state)
 				got = frame_bitmap_free(&fb, a);
 				model_set(a, want, true);
 			} else if (r < 75) {
-				uint64_t align = 1ull << (next_random() % 8);
-				uint64_t limit = next_random() % (model_n + 50);
+				uint64_t align = 1ull << (test_random() % 8);
+				uint64_t limit = test_random() % (model_n + 50);
 
 				got = frame_bitmap_alloc_range(&fb, b + 1, align, limit);
 				want = model_alloc_range(b + 1, align, limit);

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
+#include "tests/host/random.h"
 #include "kernel/string.h"
 #include "mm/memmap.h"
 
@@ -261,15 +262,6 @@ static void test_table_overflow(void **state)
 	assert_int_equal(type_at(200 * MB), 0);
 }
 
-static uint64_t rng;
-
-static uint64_t next_random(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
 
 static uint64_t first_seed(void)
 {
@@ -303,14 +295,14 @@ static void test_random_pages(void **state)
 		current_seed = seed;
 		unsigned char model[MODEL_PAGES] = { 0 }, got[MODEL_PAGES];
 
-		rng = seed * 0x9e3779b97f4a7c15ull | 1;
+		test_seed(seed);
 		memmap_init(&map);
-		int n = (int)(next_random() % 100);
+		int n = (int)(test_random() % 100);
 
 		for (int i = 0; i <= n + 8; i++) {
-			uint64_t first = next_random() % MODEL_PAGES;
-			uint64_t count = next_random() % (MODEL_PAGES - first + 1);
-			enum memmap_type t = next_random() % MEMMAP_BAD + 1;
+			uint64_t first = test_random() % MODEL_PAGES;
+			uint64_t count = test_random() % (MODEL_PAGES - first + 1);
+			enum memmap_type t = test_random() % MEMMAP_BAD + 1;
 
 			if (i <= n) {
 				memmap_add(&map, first * PAGE, count * PAGE, t);
@@ -344,16 +336,16 @@ static void test_random_unaligned(void **state)
 
 	for (uint64_t seed = seed0; seed < seed0 + (uint64_t)runs; seed++) {
 		current_seed = seed;
-		rng = seed * 0x9e3779b97f4a7c15ull | 1;
+		test_seed(seed);
 		memset(model, 0, sizeof(model));
 		memmap_init(&map);
-		int n = (int)(next_random() % 40) + 1;
+		int n = (int)(test_random() % 40) + 1;
 
 		for (int i = 0; i < n; i++) {
-			uint64_t base = next_random() % MODEL_BYTES;
-			uint64_t len = next_random() % (next_random() % 2 ? 0x3000 : MODEL_BYTES - base);
-			enum memmap_type t = next_random() % 3 ? MEMMAP_USABLE :
-					     next_random() % MEMMAP_BAD + 1;
+			uint64_t base = test_random() % MODEL_BYTES;
+			uint64_t len = test_random() % (test_random() % 2 ? 0x3000 : MODEL_BYTES - base);
+			enum memmap_type t = test_random() % 3 ? MEMMAP_USABLE :
+					     test_random() % MEMMAP_BAD + 1;
 
 			len = len < MODEL_BYTES - base ? len : MODEL_BYTES - base;
 			memmap_add(&map, base, len, t);

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
+#include "tests/host/random.h"
 #include "kernel/format.h"
 #include "kernel/string.h"
 #include "mm/va_tree.h"
@@ -50,26 +51,17 @@ static const char *fmt_msg(const char *fmt, ...)
 
 /* --- random numbers: xorshift64, one stream per seed ----------------------- */
 
-static uint64_t rng;
-
-static uint64_t rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
 
 static uint64_t rnd_below(uint64_t n)
 {
-	return n ? rnd() % n : 0;
+	return n ? test_random() % n : 0;
 }
 
 static void seed_rng(uint64_t seed)
 {
 	seed_now = seed;
 	op_now = 0;
-	rng = seed * 0x9e3779b97f4a7c15ull | 1;
+	test_seed(seed);
 }
 
 /* Under valgrind (VALGRIND set) the random runs shrink twentyfold. */
@@ -549,12 +541,12 @@ static void test_random_vs_pages(void **state)
 		seed_rng(seed);
 		fresh_tree();
 		/* 2 MiB aligned, or a few pages after, so big alignments straddle. */
-		bm_base = BASE + (rnd() % 2 ? 0 : (1 + rnd_below(300)) * PAGE);
+		bm_base = BASE + (test_random() % 2 ? 0 : (1 + rnd_below(300)) * PAGE);
 		memset(bm_free, 0, sizeof(bm_free));
 
 		for (op_now = 0; op_now < 4000; op_now++) {
 			uint64_t r = rnd_below(100);
-			uint64_t p = rnd_below(BM_PAGES), len = 1 + rnd_below(rnd() % 4 ? 8 : 128);
+			uint64_t p = rnd_below(BM_PAGES), len = 1 + rnd_below(test_random() % 4 ? 8 : 128);
 			uint64_t s = bm_base + p * PAGE, e = s + len * PAGE;
 			uint64_t base_end = bm_base + BM_PAGES * PAGE;
 			enum clip kind;
@@ -589,7 +581,7 @@ static void test_random_vs_pages(void **state)
 				uint64_t align = PAGE << rnd_below(10);	/* 4 KiB .. 2 MiB */
 				uint64_t vs = 0, ve = TOP, size = len * PAGE;
 
-				if (rnd() % 4 == 0) {
+				if (test_random() % 4 == 0) {
 					vs = bm_base + (rnd_below(BM_PAGES + 20) - 10) * PAGE;
 					ve = vs + rnd_below(BM_PAGES) * PAGE;
 				}
@@ -754,18 +746,18 @@ static void random_op(struct workload *w)
 	int m, want_m, err, want_err;
 
 	if (r < 50 && (w->live_n < w->target || r < 20)) {
-		uint64_t pages = rnd() % 8 ? 1 + rnd_below(16) : 1 + rnd_below(rnd() % 8 ? 64 : 2048);
+		uint64_t pages = test_random() % 8 ? 1 + rnd_below(16) : 1 + rnd_below(test_random() % 8 ? 64 : 2048);
 		uint64_t size = pages * PAGE, align = pick_align(w), vs = 0, ve = TOP;
-		bool spare = rnd() % 16 != 0;
+		bool spare = test_random() % 16 != 0;
 
-		if (rnd() % 8 == 0) {
+		if (test_random() % 8 == 0) {
 			vs = w->lo + rnd_below((w->hi - w->lo) / PAGE + 40) * PAGE - 20 * PAGE;
 			ve = vs + rnd_below((w->hi - w->lo) / PAGE) * PAGE;
-		} else if (rnd() % 8 == 0 && model_n) {
+		} else if (test_random() % 8 == 0 && model_n) {
 			/* A window ending where a free range does: right clips. */
 			ve = model[rnd_below(model_n)].end;
 			vs = ve - size - rnd_below(4) * PAGE;
-		} else if (rnd() % 8 == 0 && model_n) {
+		} else if (test_random() % 8 == 0 && model_n) {
 			/* A free range's size, wherever it fits: whole takes. */
 			const struct range *f = &model[rnd_below(model_n)];
 
@@ -786,10 +778,10 @@ static void random_op(struct workload *w)
 		uint64_t pages = live_size[i] / PAGE;
 
 		/* A third of the time only a head or a tail; the rest stays live. */
-		if (pages > 1 && rnd() % 3 == 0) {
+		if (pages > 1 && test_random() % 3 == 0) {
 			uint64_t cut = s + (1 + rnd_below(pages - 1)) * PAGE;
 
-			if (rnd() % 2) {
+			if (test_random() % 2) {
 				live_start[i] = cut;
 				e = cut;
 			} else {
@@ -814,7 +806,7 @@ static void random_op(struct workload *w)
 
 		if (s == 0 || s > p)
 			s = p;
-		if (e < TOP && rnd() % 2)
+		if (e < TOP && test_random() % 2)
 			e += rnd_below((TOP - e) / PAGE < 4 ? (TOP - e) / PAGE : 4) * PAGE;
 		want_err = model_free(s, e, &want_m);
 		err = do_free(s, e, &m);

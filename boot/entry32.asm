@@ -16,13 +16,8 @@ MB2_BOOT_MAGIC equ 0x36d76289
 KERNEL_VMA     equ 0xffffffff80000000
 COM1           equ 0x3f8
 
-CR0_PE    equ 1 << 0
-CR0_WP    equ 1 << 16
-CR0_PG    equ 1 << 31
-CR4_PAE   equ 1 << 5
-MSR_EFER  equ 0xc0000080
-EFER_LME  equ 1 << 8
-EFER_NXE  equ 1 << 11
+%include "boot/long_mode.inc"
+
 PTE_P     equ 1 << 0
 PTE_W     equ 1 << 1
 PTE_PS    equ 1 << 7
@@ -73,18 +68,7 @@ start32:
 
 	call build_early_page_tables
 
-	mov eax, cr4
-	or eax, CR4_PAE
-	mov cr4, eax
-	mov eax, early_pml4
-	mov cr3, eax
-	mov ecx, MSR_EFER
-	rdmsr
-	or eax, EFER_LME | EFER_NXE
-	wrmsr
-	mov eax, cr0
-	or eax, CR0_PG | CR0_WP | CR0_PE
-	mov cr0, eax                    ; paging on: now in compatibility mode
+	ENTER_LONG_MODE early_pml4
 
 	lgdt [early_gdt_ptr]
 	jmp 0x08:long_mode_low          ; load a 64-bit CS: long mode proper

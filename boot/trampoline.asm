@@ -6,23 +6,14 @@
 ; relative to RIP in long mode; the boot CPU wrote the absolute addresses
 ; it cannot compute (GDT base, far-jump target) into the block.
 ;
-; Real mode straight to long mode: with PAE, LME and a page table already
-; set, turning on PE and PG together enters compatibility mode; a far jump
-; to a 64-bit code segment finishes the switch. CR3 is written while still
-; in 32-bit-sized registers, which is why the trampoline's page tables are
+; Real mode straight to long mode (boot/long_mode.inc): with PAE, LME and a
+; page table set, turning on PE and PG together enters compatibility mode;
+; a far jump to a 64-bit code segment finishes the switch. CR3 is written
+; from a 32-bit register, which is why the trampoline's page tables are
 ; below 4 GiB.
 
 %include "trampoline.inc"
-
-CR0_PE    equ 1 << 0
-CR0_WP    equ 1 << 16
-CR0_NW    equ 1 << 29
-CR0_CD    equ 1 << 30
-CR0_PG    equ 1 << 31
-CR4_PAE   equ 1 << 5
-MSR_EFER  equ 0xc0000080
-EFER_LME  equ 1 << 8
-EFER_NXE  equ 1 << 11
+%include "boot/long_mode.inc"
 
 section .rodata
 global trampoline_start, trampoline_end
@@ -34,19 +25,7 @@ trampoline_start:
 	mov ax, cs
 	mov ds, ax
 	o32 lgdt [AP_PARAMS_OFFSET + AP_GDT_LIMIT]
-	mov eax, cr4
-	or eax, CR4_PAE
-	mov cr4, eax
-	mov eax, [AP_PARAMS_OFFSET + AP_TRAMP_CR3]
-	mov cr3, eax
-	mov ecx, MSR_EFER
-	rdmsr
-	or eax, EFER_LME | EFER_NXE
-	wrmsr
-	mov eax, cr0
-	and eax, ~(CR0_CD | CR0_NW)             ; INIT leaves the caches disabled
-	or eax, CR0_PE | CR0_PG | CR0_WP
-	mov cr0, eax
+	ENTER_LONG_MODE [AP_PARAMS_OFFSET + AP_TRAMP_CR3]
 	jmp dword far [AP_PARAMS_OFFSET + AP_FAR_OFFSET]
 
 bits 64

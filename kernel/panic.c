@@ -69,9 +69,25 @@ static void __attribute__((noreturn)) panic_finish(void)
 	power_off(false);
 }
 
+/* The CPU that panicked first (-1: none). Only it reports and stops the
+ * others; a second CPU that panics meanwhile just stops, and is then
+ * reported by the NMI backtrace the first one asks of it. */
+static int panic_cpu = -1;
+
 static void panic_header(const char *fmt, va_list ap)
 {
+	int none = -1, me = (int)smp_processor_id();
+
 	irq_disable();
+	if (!__atomic_compare_exchange_n(&panic_cpu, &none, me, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE)) {
+		if (none == me) {       /* the report itself faulted: stop here */
+			printk(KERN_EMERG "Kernel panic on CPU %d while panicking; halted\n", me);
+			cpu_halt_forever();
+		}
+		for (;;)                /* NMIs stay open for the first CPU's request */
+			__asm__ volatile("hlt");
+	}
 	printk_enter_panic();
 	printk(KERN_EMERG "Kernel panic on CPU %u: ", smp_processor_id());
 	vprintk(fmt, ap);

@@ -6,7 +6,7 @@
 
 static struct console *consoles;
 
-/* Called by printk_register_console() with the printk lock held. */
+/* Called by console_register() (kernel/printk.c) with the printk lock held. */
 void console_link(struct console *con)
 {
 	struct console **tail = &consoles;

@@ -14,5 +14,7 @@ struct console {
 };
 
 void console_register(struct console *con);
+/* Append con to the list; printk calls it under its lock (use console_register). */
+void console_link(struct console *con);
 /* Write to every registered console (printk's back end). */
 void console_write_all(const char *s, size_t n);

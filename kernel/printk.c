@@ -27,7 +27,6 @@ static char log_buf[LOG_BUF_SIZE];
 static size_t log_len;          /* bytes in log_buf; stops growing when full */
 static bool in_panic;
 
-void console_link(struct console *con);
 
 static bool printk_lock_bounded(void)
 {

@@ -21,8 +21,6 @@
 
 uint64_t kflush_gen;
 
-static struct tlb_stats stats;      /* relaxed atomic counters */
-
 struct flush_range {
 	uint64_t start, end;
 	unsigned sender;
@@ -64,9 +62,10 @@ static void flush_on_this_cpu(void *info)
 
 _Bool tlb_flush_wants_ipi(unsigned cpu, void *info)
 {
-	/* Counted here, where the decision is made. */
+	/* Counted here, where the decision is made, per CPU: no shared
+	 * cache line on the flush path. */
 	if (cpu != smp_processor_id())
-		__atomic_fetch_add(&stats.ipis, 1, __ATOMIC_RELAXED);
+		this_cpu()->kflush_ipis_sent++;
 	return 1;
 }
 
@@ -80,15 +79,20 @@ void flush_tlb_kernel_range(uint64_t start, uint64_t end)
 	 * and the condition's reads of other CPUs' state (the protocol's
 	 * store-buffering pair; the entry side comes with PTI). */
 	__atomic_add_fetch(&kflush_gen, 1, __ATOMIC_SEQ_CST);
-	__atomic_fetch_add(&stats.flushes, 1, __ATOMIC_RELAXED);
+	this_cpu()->kflush_sent++;
 	if ((end - start) / 4096 > TLB_FLUSH_CEILING)
-		__atomic_fetch_add(&stats.full, 1, __ATOMIC_RELAXED);
+		this_cpu()->kflush_sent_full++;
 	on_each_cpu_cond_mask(tlb_flush_wants_ipi, flush_on_this_cpu, &r, true, &cpu_online_mask);
 }
 
+/* The sum of every CPU's counters (each written only by its own CPU). */
 void tlb_get_stats(struct tlb_stats *s)
 {
-	s->flushes = __atomic_load_n(&stats.flushes, __ATOMIC_RELAXED);
-	s->full = __atomic_load_n(&stats.full, __ATOMIC_RELAXED);
-	s->ipis = __atomic_load_n(&stats.ipis, __ATOMIC_RELAXED);
+	*s = (struct tlb_stats){ 0 };
+	for (unsigned c = 0; c < nr_cpus; c++) {
+		const struct percpu *p = cpu_area[c];
+		s->flushes += __atomic_load_n(&p->kflush_sent, __ATOMIC_RELAXED);
+		s->full += __atomic_load_n(&p->kflush_sent_full, __ATOMIC_RELAXED);
+		s->ipis += __atomic_load_n(&p->kflush_ipis_sent, __ATOMIC_RELAXED);
+	}
 }

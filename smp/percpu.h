@@ -52,6 +52,9 @@ struct percpu {
 	uint64_t kflush_ipis;          /* flush requests run here by IPI */
 	uint64_t kflush_invlpg;        /* pages flushed one by one */
 	uint64_t kflush_full;          /* whole-TLB flushes */
+	uint64_t kflush_sent;          /* flush_tlb_kernel_range calls made here */
+	uint64_t kflush_sent_full;     /* of which over the ceiling */
+	uint64_t kflush_ipis_sent;     /* CPUs this CPU asked to flush */
 
 	/* arch/x86_64/timer.c: LAPIC timer interrupts taken by this CPU. */
 	uint64_t timer_ticks;

@@ -13,8 +13,6 @@
 #include "kernel/cmdline.h"
 #include "kernel/multiboot2.h"
 #include "kernel/printk.h"
-#include "mm/paging.h"
-#include "mm/pmm.h"
 #include "smp/boot_ap.h"
 #include "smp/percpu.h"
 

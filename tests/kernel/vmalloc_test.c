@@ -8,7 +8,6 @@
 #include "arch/x86_64/traps.h"
 #include "kernel/ktest.h"
 #include "kernel/string.h"
-#include "mm/kmalloc.h"
 #include "mm/pmm.h"
 #include "mm/tlb.h"
 #include "mm/vmalloc.h"

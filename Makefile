@@ -67,7 +67,7 @@ KSRC_C   := $(foreach d,$(KDIRS),$(wildcard $(d)/*.c))
 KSRC_ASM := $(foreach d,$(KDIRS),$(wildcard $(d)/*.asm))
 KOBJS := $(patsubst %.c,build/%.o,$(KSRC_C)) \
 	 $(patsubst %.asm,build/%.o,$(KSRC_ASM)) \
-	 build/gen/font.o
+	 build/gen/font.o build/gen/user_programs.o
 
 FONT := /usr/share/consolefonts/Uni2-VGA16.psf.gz
 
@@ -95,6 +95,12 @@ build/gen/trampoline.inc: boot/trampoline.h
 	@mkdir -p $(@D)
 	$(Q)sed -n 's/^#define \(AP_[A-Z0-9_]*\) *\([0-9a-fx]*\).*/%define \1 \2/p' $< > $@
 build/boot/trampoline.o: build/gen/trampoline.inc
+
+# The entry area's layout for the entry stubs, from arch/x86_64/entry_area.h.
+build/gen/entry_area.inc: arch/x86_64/entry_area.h
+	@mkdir -p $(@D)
+	$(Q)sed -n 's/^#define \([A-Z][A-Z0-9_]*\) *\(0x[0-9a-f]*\|[0-9][0-9]*\)\( .*\)*$$/%define \1 \2/p' $< > $@
+build/arch/x86_64/entry.o: build/gen/entry_area.inc
 
 build/gen/font.c: tools/psf2c.py
 	$(say) GEN $@
@@ -124,6 +130,79 @@ build/lull.elf: $(KOBJS) build/gen/symtab.empty.o linker.ld tools/symtab.py
 	$(Q)$(CC) $(KCFLAGS) -c build/gen/symtab.S -o build/gen/symtab.o
 	$(Q)$(LD) $(LDFLAGS_K) -o $@ $(KOBJS) build/gen/symtab.o
 	$(Q)$(NM) -n $@ | $(PYTHON) tools/symtab.py --same-as build/gen/symtab.S
+
+# --- user programs -------------------------------------------------------------
+# Every user/<name>.c is a ring-3 program, build/user/<name>.elf: a static
+# ET_EXEC at USER_IMAGE_BASE laid out by user/user.ld, linked with the small
+# libc of user/lib/ and with the kernel's own kernel/format.c and
+# kernel/string.c, compiled a second time for user space. tools/mkprogs.py
+# writes build/gen/user_programs.asm, which embeds every ELF in the kernel's
+# .rodata behind the table of kernel/programs.h. See user/README.md.
+#
+# User objects are ordinary code: never -mcmodel=kernel, SSE allowed (the
+# kernel saves it per task), red zone allowed (interrupts switch stacks).
+# The static pattern rules below take precedence over the kernel's
+# build/%.o rules, which would otherwise also match build/user/....
+override UCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie \
+	-fno-stack-protector -fcf-protection=none -fno-builtin \
+	-fno-asynchronous-unwind-tables -Wall -Wextra -Werror \
+	-Wno-unused-parameter -I. -Iuser/lib -MMD -MP
+ifneq ($(IS_CLANG),)
+override UCFLAGS += --target=x86_64-unknown-none-elf
+else
+override UCFLAGS += -fno-stack-clash-protection
+endif
+override LDFLAGS_U := -nostdlib -static -T user/user.ld -z max-page-size=0x1000 \
+	-z noexecstack
+
+USER_PROGS     := $(sort $(basename $(notdir $(wildcard user/*.c))))
+USER_ELFS      := $(patsubst %,build/user/%.elf,$(USER_PROGS))
+USER_MAIN_OBJS := $(patsubst %,build/user/%.o,$(USER_PROGS))
+USER_LIB_OBJS  := $(patsubst user/%.c,build/user/%.o,$(wildcard user/lib/*.c))
+USER_KLIB_OBJS := build/user/kernel/format.o build/user/kernel/string.o
+# crt0 first, so that _start opens the text segment.
+USER_LIB       := build/user/lib/crt0.o $(USER_LIB_OBJS) $(USER_KLIB_OBJS)
+
+# As build/kflags.txt: a changed CC or linker rebuilds every program.
+build/user/uflags.txt: FORCE
+	@mkdir -p $(@D)
+	@echo '$(CC) $(UCFLAGS) $(LD) $(LDFLAGS_U)' | cmp -s - $@ || \
+		echo '$(CC) $(UCFLAGS) $(LD) $(LDFLAGS_U)' > $@
+
+$(USER_MAIN_OBJS) $(USER_LIB_OBJS): build/user/%.o: user/%.c build/user/uflags.txt
+	$(say) UCC $<
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(UCFLAGS) -c $< -o $@
+
+$(USER_KLIB_OBJS): build/user/%.o: %.c build/user/uflags.txt
+	$(say) UCC $<
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(UCFLAGS) -c $< -o $@
+
+build/user/lib/crt0.o: user/lib/crt0.asm
+	$(say) NASM $<
+	@mkdir -p $(@D)
+	$(Q)$(NASM) $(NASMFLAGS) -MF build/user/lib/crt0.d $< -o $@
+
+$(USER_ELFS): build/user/%.elf: build/user/%.o $(USER_LIB) user/user.ld build/user/uflags.txt
+	$(say) LD $@
+	$(Q)$(LD) $(LDFLAGS_U) -o $@ $(USER_LIB) $<
+
+# The program list as a file that changes only when the list does: adding
+# or removing a program regenerates the table.
+build/user/programs.txt: FORCE
+	@mkdir -p $(@D)
+	@echo '$(USER_PROGS)' | cmp -s - $@ || echo '$(USER_PROGS)' > $@
+
+build/gen/user_programs.asm: tools/mkprogs.py build/user/programs.txt
+	$(say) GEN $@
+	@mkdir -p $(@D)
+	$(Q)$(PYTHON) tools/mkprogs.py $@ $(USER_ELFS)
+
+# incbin copies each ELF's bytes: any program that changed reassembles this.
+build/gen/user_programs.o: build/gen/user_programs.asm $(USER_ELFS)
+	$(say) NASM $<
+	$(Q)$(NASM) $(NASMFLAGS) -MF build/gen/user_programs.d $< -o $@
 
 # --- ISO ---------------------------------------------------------------------
 # build/cmdline.txt changes only when CMDLINE does, so the ISO is rebuilt
@@ -158,7 +237,7 @@ gdb: build/lull.elf
 # unchanged for the host, and each tests/host/test_*.c links against them.
 HOST_PURE := kernel/format.c kernel/string.c kernel/cmdline.c \
 	kernel/multiboot2.c mm/memmap.c mm/frame_bitmap.c arch/x86_64/acpi.c \
-	smp/cpumask.c smp/cpulist.c mm/va_tree.c mm/rbtree.c
+	smp/cpumask.c smp/cpulist.c mm/va_tree.c mm/rbtree.c kernel/elf.c
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-I. -DLULL_HOST -fno-builtin -MMD -MP
 HOST_TESTS := $(patsubst tests/host/%.c,build/host/%,$(wildcard tests/host/test_*.c))

@@ -5,6 +5,7 @@
  */
 #include "arch/x86_64/acpi_boot.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/entry_area.h"
 #include "arch/x86_64/fbcon.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/hpet.h"
@@ -20,10 +21,13 @@
 #include "kernel/multiboot2.h"
 #include "kernel/panic.h"
 #include "kernel/power.h"
+#include "kernel/sched.h"
+#include "kernel/task.h"
 #include "kernel/printk.h"
 #include "mm/kstack.h"
 #include "mm/meminit.h"
 #include "mm/pmm.h"
+#include "mm/pti.h"
 #include "mm/vmalloc.h"
 #include "smp/percpu.h"
 #include "smp/ipi.h"
@@ -57,16 +61,13 @@ static void boot_info_load(uint32_t magic, uint64_t mbi_phys)
 	printk_console_level = (int)boot_cmdline.loglevel + 1;
 }
 
-/* Guarded stacks for #DF, NMI and #MC, then this CPU's GDT, TSS and the IDT. */
+/* The IDT, then this CPU's entry area: GDT, TSS, entry and IST stacks. */
 static void trap_init(void)
 {
-	for (int i = 0; i < IST_COUNT; i++) {
-		percpu_boot.ist_top[i] = kstack_alloc();
-		if (!percpu_boot.ist_top[i])
-			panic("no memory for interrupt stacks");
-	}
-	gdt_load(&percpu_boot.gdt, percpu_boot.ist_top);
 	idt_init();
+	if (!entry_area_create(0, &percpu_boot))
+		panic("no memory for the boot CPU's entry area");
+	entry_area_install(0);
 }
 
 /* The framebuffer (or VGA text) console; serial is already up. */
@@ -122,15 +123,19 @@ void __attribute__((noreturn)) kmain(uint32_t magic, uint64_t mbi_phys, uint64_t
 	serial_init();                  /* COM1, if present: the log starts here */
 	cpu_identify(&boot_cpu);        /* model and features */
 	boot_info_load(magic, mbi_phys); /* multiboot2 tags, command line */
+	pti_configure(boot_cmdline.pti, boot_cmdline.pcid); /* PTI and PCID: decided once */
 	mem_init(&boot_info);           /* memory map, frames, kernel page tables */
 	cpu_enable_protections();       /* WP, NX, SMEP, SMAP, UMIP */
-	trap_init();                    /* GDT, TSS with IST stacks, IDT */
+	trap_init();                    /* IDT, entry area: GDT, TSS, entry stacks */
+	pti_init();                     /* what user page tables map of the kernel */
+	syscall_init_cpu();             /* SYSCALL's entry point */
 	console_init();                 /* framebuffer or VGA text */
 	acpi_init();                    /* MADT, HPET */
 	if (acpi_ok && acpi.has_hpet)
 		hpet_init(acpi.hpet_phys);  /* the reference clock */
 	tsc_init();                     /* TSC frequency */
 	banner();
+	sched_init();                   /* run queues, before any CPU can take tasks */
 	smp_init(true);                 /* LAPIC, the other CPUs */
 	ipi_init();                     /* call-function IPIs, NMI backtraces */
 	timer_init();                   /* LAPIC timer calibration */
@@ -153,9 +158,13 @@ void __attribute__((noreturn)) kmain(uint32_t magic, uint64_t mbi_phys, uint64_t
 
 static void __attribute__((noreturn)) kmain_late(void)
 {
+	sched_init_cpu();               /* this context is CPU 0's idle task */
 	irq_enable();
 	if (boot_cmdline.ktest[0])
 		power_off(ktest_run(boot_cmdline.ktest));
-	pr_info("lull: boot complete; nothing else to run yet. Idle.\n");
+	pr_info("lull: boot complete; a user program on every CPU:\n");
+	unsigned cpu;
+	for_each_cpu(cpu, &cpu_online_mask)
+		task_spawn("hello", 0, cpu, false);
 	cpu_idle_loop();
 }

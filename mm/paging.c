@@ -135,6 +135,29 @@ static void map_direct(uint64_t bytes)
 	}
 }
 
+/*
+ * Give every top-level slot of the kernel half its next-level table now.
+ * Each address space copies these 256 entries when it is created
+ * (mm/uvm.c); since they never change afterwards, whatever the kernel maps
+ * later (vmalloc, stacks, entry areas) appears in every address space at
+ * once. 1 MiB of tables, once.
+ */
+static void prealloc_kernel_half(void)
+{
+	uint64_t *top = table(kernel_pml4_phys);
+
+	for (int i = 256; i < 512; i++) {
+		if (top[i] & PTE_P)
+			continue;
+		uint64_t page = pmm_alloc();
+		if (!page) {
+			pr_emerg("paging: out of memory for the kernel half's tables\n");
+			cpu_halt_forever();
+		}
+		top[i] = page | PTE_P | PTE_W;
+	}
+}
+
 void paging_init(uint64_t direct_bytes)
 {
 	kernel_pml4_phys = pmm_alloc();
@@ -148,6 +171,7 @@ void paging_init(uint64_t direct_bytes)
 	map_kernel_range(_ksymtab_start, _kernel_end, PAGE_KERNEL_RO);
 	map_direct(direct_bytes);
 	direct_map_bytes = direct_bytes;
+	prealloc_kernel_half();
 
 	/* The early tables map all of this too (RWX), so the switch is seamless;
 	 * the CR3 write flushes every non-global translation, early ones included. */

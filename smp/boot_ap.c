@@ -16,11 +16,13 @@
  */
 #include "smp/boot_ap.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/entry_area.h"
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/traps.h"
 #include "arch/x86_64/tsc.h"
 #include "boot/trampoline.h"
 #include "kernel/printk.h"
+#include "kernel/sched.h"
 #include "kernel/string.h"
 #include "mm/kstack.h"
 #include "mm/paging.h"
@@ -125,18 +127,10 @@ static struct percpu *percpu_create(unsigned cpu, uint32_t apic_id)
 	p->cpu = cpu;
 	p->apic_id = apic_id;
 	p->kstack_top = kstack_alloc();
-	for (int i = 0; i < IST_COUNT; i++)
-		p->ist_top[i] = kstack_alloc();
-	bool ok = p->kstack_top != 0;
-	for (int i = 0; i < IST_COUNT; i++)
-		ok &= p->ist_top[i] != 0;
-	if (ok)
+	if (p->kstack_top && entry_area_create(cpu, p))
 		return p;
 	if (p->kstack_top)
 		kstack_free(p->kstack_top);
-	for (int i = 0; i < IST_COUNT; i++)
-		if (p->ist_top[i])
-			kstack_free(p->ist_top[i]);
 	pmm_free_range(phys, pages);
 	return 0;
 }
@@ -230,15 +224,16 @@ unsigned smp_boot_aps(const struct memmap *m, const uint32_t *apic_ids, unsigned
 void __attribute__((noreturn)) ap_main(struct percpu *p)
 {
 	percpu_install(p);
-	gdt_load(&p->gdt, p->ist_top);
-	idt_load();
+	entry_area_install(p->cpu);     /* GDT, TSS, IDT, GS base */
 	cpu_enable_protections();
+	syscall_init_cpu();
 	lapic_enable();
 	if (lapic_id() != p->apic_id) {
 		pr_err("smp: CPU with APIC id %u woke up on CPU %u's parameters; parked\n",
 		       lapic_id(), p->cpu);
 		cpu_halt_forever();
 	}
+	sched_init_cpu();               /* this context becomes the CPU's idle task */
 	__atomic_store_n(&p->online, true, __ATOMIC_RELEASE);   /* pairs with wait_online() */
 	cpu_idle_loop();
 }

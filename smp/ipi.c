@@ -131,9 +131,13 @@ static void call_function_irq(struct trap_frame *f)
 	run_queued_calls();
 }
 
+void (*smp_reschedule_hook)(void);
+
 static void reschedule_irq(struct trap_frame *f)
 {
 	this_cpu()->ipi_received[IPI_RESCHEDULE]++;
+	if (smp_reschedule_hook)
+		smp_reschedule_hook();
 }
 
 static void apic_error_irq(struct trap_frame *f)

@@ -40,6 +40,8 @@ int smp_call_function_single(unsigned cpu, smp_call_func_t func, void *info, boo
 
 /* Wake a CPU (its idle loop looks for work). */
 void smp_send_reschedule(unsigned cpu);
+/* What the reschedule IPI does on its target besides waking it (kernel/sched.c). */
+extern void (*smp_reschedule_hook)(void);
 /*
  * From panic: every other online CPU prints its backtrace from an NMI, one
  * after the other, then stops.

@@ -5,12 +5,20 @@
  */
 #include <stdbool.h>
 #include <stdint.h>
-#include "arch/x86_64/gdt.h"
 
 #define MAX_CPUS 256
 
 struct call_desc;
 struct smp_work;
+struct task;
+struct entry_area;
+
+/* Kernel entries by kind, counted by arch/x86_64/traps.c and kernel/syscall.c. */
+enum entry_kind {
+	ENTRY_SYSCALL, ENTRY_IRQ_USER, ENTRY_IRQ_KERNEL, ENTRY_EXC_USER,
+	ENTRY_EXC_KERNEL, ENTRY_NMI_USER, ENTRY_NMI_KERNEL, ENTRY_MC_DF,
+	ENTRY_KINDS
+};
 
 /* IPI kinds, for the per-CPU counters (smp/ipi.c). */
 enum ipi_kind { IPI_CALL, IPI_RESCHEDULE, IPI_NMI, IPI_KINDS };
@@ -20,8 +28,10 @@ struct percpu {
 	unsigned cpu;               /* lull's CPU number, 0 = boot CPU */
 	uint32_t apic_id;
 	uint64_t kstack_top;        /* this CPU's kernel stack (guarded) */
-	uint64_t ist_top[IST_COUNT];
-	struct cpu_gdt gdt;         /* this CPU's GDT and TSS */
+	/* This CPU's entry area: GDT, TSS, entry and IST stacks, the words the
+	 * entry stubs read (arch/x86_64/entry_area.h). The GS base points at
+	 * it once installed; its first word points back here. */
+	struct entry_area *ea;
 	/* Set by the CPU itself when it is ready for work (RELEASE), read by
 	 * the boot CPU and the IPI layer (ACQUIRE): see smp/boot_ap.c. */
 	bool online;
@@ -55,6 +65,15 @@ struct percpu {
 	uint64_t kflush_sent;          /* flush_tlb_kernel_range calls made here */
 	uint64_t kflush_sent_full;     /* of which over the ceiling */
 	uint64_t kflush_ipis_sent;     /* CPUs this CPU asked to flush */
+
+	/* Entries into the kernel on this CPU, by kind (written by this CPU). */
+	uint64_t entries[ENTRY_KINDS];
+
+	/* kernel/sched.c: the running task, this CPU's idle task, and
+	 * whether the running task should give way at its next chance. */
+	struct task *current;
+	struct task *idle_task;
+	bool need_resched;
 
 	/* arch/x86_64/timer.c: LAPIC timer interrupts taken by this CPU. */
 	uint64_t timer_ticks;

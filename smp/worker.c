@@ -9,6 +9,7 @@
  */
 #include "smp/worker.h"
 #include "arch/x86_64/cpu.h"
+#include "kernel/sched.h"
 #include "smp/ipi.h"
 #include "smp/percpu.h"
 
@@ -20,7 +21,7 @@ void cpu_idle_loop(void)
 		irq_disable();
 		struct smp_work *w = __atomic_exchange_n(&me->idle_work, 0, __ATOMIC_ACQUIRE);
 		if (!w) {
-			__asm__ volatile("sti; hlt" ::: "memory");
+			sched_idle_step();      /* run tasks, or halt */
 			continue;
 		}
 		irq_enable();

@@ -2,6 +2,7 @@
  * CPU identification and the protection bits lull enables.
  */
 #include "arch/x86_64/cpu.h"
+#include "mm/pti.h"
 #include "kernel/string.h"
 
 struct cpu_info boot_cpu;
@@ -104,6 +105,10 @@ void cpu_enable_protections(void)
 		cr4 |= CR4_SMAP;
 	if (cpu_has(CPU_UMIP))
 		cr4 |= CR4_UMIP;
+	/* PCIDs (mm/pti.h). Turning PCIDE on needs CR3's PCID field at 0,
+	 * which holds here: every CPU arrives with an untagged CR3. */
+	if (pti.pcid)
+		cr4 |= CR4_PCIDE;
 	write_cr0(cr0);
 	write_cr4(cr4);
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);

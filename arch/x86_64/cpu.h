@@ -54,6 +54,8 @@ const char *cpu_feature_name(enum cpu_feature f);
  * there. WP and NX always; SMEP, SMAP and UMIP where the CPU has them.
  */
 void cpu_enable_protections(void);
+/* SYSCALL's MSRs on this CPU (arch/x86_64/syscall_setup.c). */
+void syscall_init_cpu(void);
 
 static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t *a, uint32_t *b,
 			 uint32_t *c, uint32_t *d)

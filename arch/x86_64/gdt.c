@@ -26,7 +26,7 @@ static void set_tss_descriptor(uint64_t *slot, const struct tss *tss)
 	slot[1] = base >> 32;
 }
 
-void gdt_load(struct cpu_gdt *g, const uint64_t ist_top[IST_COUNT])
+void gdt_load(struct cpu_gdt *g, uint64_t rsp0, const uint64_t ist_top[IST_COUNT])
 {
 	struct gdt_ptr ptr = { sizeof(g->gdt) - 1, (uint64_t)g->gdt };
 
@@ -36,6 +36,7 @@ void gdt_load(struct cpu_gdt *g, const uint64_t ist_top[IST_COUNT])
 	g->gdt[GDT_UCODE32 / 8] = SEG_CODE32_U;
 	g->gdt[GDT_UDATA / 8] = SEG_DATA_U;
 	g->gdt[GDT_UCODE / 8] = SEG_CODE64_U;
+	g->tss.rsp[0] = rsp0;
 	for (int i = 0; i < IST_COUNT; i++)
 		g->tss.ist[i] = ist_top[i];
 	g->tss.iomap_base = sizeof(g->tss);   /* no I/O bitmap: ring 3 gets no ports */

@@ -32,7 +32,8 @@ struct cpu_gdt {
 } __attribute__((aligned(16)));
 
 /*
- * Fill and load g on this CPU: GDT, segment registers, TSS with the given
- * IST stack tops (ist_top[0] is IST 1). GS base is left alone.
+ * Fill and load g on this CPU: GDT, segment registers, TSS with rsp0 (the
+ * stack for interrupts from user mode) and the IST stack tops (ist_top[0]
+ * is IST 1). GS base is left alone.
  */
-void gdt_load(struct cpu_gdt *g, const uint64_t ist_top[IST_COUNT]);
+void gdt_load(struct cpu_gdt *g, uint64_t rsp0, const uint64_t ist_top[IST_COUNT]);

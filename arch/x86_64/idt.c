@@ -1,10 +1,17 @@
 /*
- * The IDT: one interrupt gate per vector, pointing at the stubs in isr.asm.
- * Interrupt gates (not trap gates) so that IF is clear on entry. #DF, NMI and
- * #MC switch to their IST stacks; int3 may be raised from ring 3 (DPL 3).
+ * The IDT: one interrupt gate per vector, pointing at the stubs in
+ * entry.asm. Interrupt gates (not trap gates) so that IF is clear on entry.
+ * #DF, NMI and #MC switch to their IST stacks; int3 may be raised from
+ * ring 3 (DPL 3).
+ *
+ * The CPU reads the IDT on every interrupt, also while a user page table is
+ * loaded, so the IDTR holds the table's read-only alias in the entry region
+ * (arch/x86_64/entry_area.h), not its address in the kernel image.
  */
 #include "arch/x86_64/traps.h"
+#include "arch/x86_64/entry_area.h"
 #include "arch/x86_64/gdt.h"
+#include "mm/pmm.h"
 
 struct idt_gate {
 	uint16_t offset_lo;
@@ -20,7 +27,8 @@ struct idt_gate {
 #define GATE_DPL3      0x60
 
 extern const uint64_t trap_stub_table[256];
-static struct idt_gate idt[256] __attribute__((aligned(16)));
+static struct idt_gate idt[256] __attribute__((aligned(4096)));
+_Static_assert(sizeof(idt) == 4096, "the IDT is one page");
 
 static void set_gate(unsigned vec, unsigned ist, unsigned dpl)
 {
@@ -44,7 +52,7 @@ void idt_init(void)
 	set_gate(VEC_NMI, IST_NMI, 0);
 	set_gate(VEC_MC, IST_MC, 0);
 	set_gate(VEC_BP, 0, 3);
-	idt_load();
+	entry_area_map_idt((uint64_t)idt - KERNEL_VMA);
 }
 
 void idt_load(void)
@@ -52,7 +60,7 @@ void idt_load(void)
 	struct {
 		uint16_t limit;
 		uint64_t base;
-	} __attribute__((packed)) ptr = { sizeof(idt) - 1, (uint64_t)idt };
+	} __attribute__((packed)) ptr = { sizeof(idt) - 1, ENTRY_REGION_BASE };
 
 	__asm__ volatile("lidt %0" : : "m"(ptr));
 }

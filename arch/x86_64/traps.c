@@ -9,6 +9,9 @@
  */
 #include "arch/x86_64/traps.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/entry_area.h"
+#include "kernel/sched.h"
+#include "kernel/task.h"
 #include "arch/x86_64/lapic.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
@@ -30,7 +33,37 @@ static const char *const names[32] = {
 
 const char *trap_name(uint64_t vector)
 {
+	if (vector == VEC_SYSCALL)
+		return "system call";
 	return vector < 32 ? names[vector] : "interrupt";
+}
+
+static const char *const entry_names[ENTRY_KINDS] = {
+	[ENTRY_SYSCALL] = "syscall", [ENTRY_IRQ_USER] = "irq-user",
+	[ENTRY_IRQ_KERNEL] = "irq-kernel", [ENTRY_EXC_USER] = "exception-user",
+	[ENTRY_EXC_KERNEL] = "exception-kernel", [ENTRY_NMI_USER] = "nmi-user",
+	[ENTRY_NMI_KERNEL] = "nmi-kernel", [ENTRY_MC_DF] = "mc-df",
+};
+
+const char *entry_kind_name(unsigned kind)
+{
+	return kind < ENTRY_KINDS ? entry_names[kind] : "?";
+}
+
+static void count_entry(const struct trap_frame *f)
+{
+	bool user = trap_from_user(f);
+	enum entry_kind k;
+
+	if (f->vector == VEC_NMI)
+		k = user ? ENTRY_NMI_USER : ENTRY_NMI_KERNEL;
+	else if (f->vector == VEC_MC || f->vector == VEC_DF)
+		k = ENTRY_MC_DF;
+	else if (f->vector >= VEC_FIRST_IRQ)
+		k = user ? ENTRY_IRQ_USER : ENTRY_IRQ_KERNEL;
+	else
+		k = user ? ENTRY_EXC_USER : ENTRY_EXC_KERNEL;
+	this_cpu()->entries[k]++;
 }
 
 extern const struct extable_entry __start_ex_table[], __stop_ex_table[];
@@ -80,7 +113,8 @@ static void kernel_fault(struct trap_frame *f)
 {
 	uint64_t cr2 = read_cr2();
 
-	if ((f->vector == VEC_PF || f->vector == VEC_DF) && kstack_is_guard(cr2))
+	if ((f->vector == VEC_PF || f->vector == VEC_DF) &&
+	    (kstack_is_guard(cr2) || entry_area_is_guard(cr2)))
 		panic_trap(f, "stack overflow: access to guard page %#llx",
 			   (unsigned long long)cr2);
 	if (f->vector == VEC_PF)
@@ -120,9 +154,36 @@ static void note_fixup(const struct trap_frame *f)
 	p->fixup_count++;
 }
 
+/*
+ * From user mode: an interrupt is handled as from the kernel; an exception
+ * is the task's fault and kills it (kernel/task.c). On the way back the
+ * task may give way to another (kernel/sched.c).
+ */
+static void user_trap(struct trap_frame *f)
+{
+	if (f->vector >= VEC_FIRST_IRQ)
+		irq_dispatch(f);
+	else
+		task_fault(f);
+	sched_return_to_user(f);
+}
+
 void trap_dispatch(struct trap_frame *f)
 {
 	const struct extable_entry *fix;
+
+	count_entry(f);
+	if (f->vector == VEC_NMI) {
+		if (nmi_handler)
+			nmi_handler(f);
+		else
+			pr_warn("NMI on CPU %u, ignored\n", smp_processor_id());
+		return;
+	}
+	if (trap_from_user(f)) {
+		user_trap(f);
+		return;
+	}
 
 	if (f->vector == VEC_BP) {
 		/* int3 is a trap: RIP already points past it, so just go on. */
@@ -140,13 +201,6 @@ void trap_dispatch(struct trap_frame *f)
 		f->rip = this_cpu()->recover_rip;
 		f->rsp = this_cpu()->recover_rsp;
 		this_cpu()->recover_rip = 0;
-		return;
-	}
-	if (f->vector == VEC_NMI) {
-		if (nmi_handler)
-			nmi_handler(f);
-		else
-			pr_warn("NMI on CPU %u, ignored\n", smp_processor_id());
 		return;
 	}
 	if (f->vector >= VEC_FIRST_IRQ) {

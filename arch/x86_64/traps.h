@@ -18,7 +18,13 @@ enum {
 	VEC_DE = 0, VEC_DB = 1, VEC_NMI = 2, VEC_BP = 3, VEC_UD = 6, VEC_DF = 8,
 	VEC_GP = 13, VEC_PF = 14, VEC_MC = 18,
 	VEC_FIRST_IRQ = 32,
+	VEC_SYSCALL = 0x100,    /* in a trap_frame built by the SYSCALL entry */
 };
+
+static inline bool trap_from_user(const struct trap_frame *f)
+{
+	return (f->cs & 3) != 0;
+}
 
 /*
  * An exception-table entry: if the instruction at `insn` faults, execution
@@ -52,5 +58,7 @@ void idt_init(void);
 void idt_load(void);
 void trap_dispatch(struct trap_frame *f);
 const char *trap_name(uint64_t vector);
+/* The names of enum entry_kind (smp/percpu.h), for reports. */
+const char *entry_kind_name(unsigned kind);
 /* Print the registers of f (used by panic). */
 void trap_dump(const struct trap_frame *f);

@@ -1,0 +1,71 @@
+#pragma once
+/*
+ * Tasks: one user program each, in an address space of its own, with a
+ * kernel stack of its own. A CPU's idle task is the exception: no address
+ * space, and the CPU's boot-time stack as its kernel stack.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include "kernel/syscall_abi.h"
+
+struct trap_frame;
+struct addr_space;
+
+enum task_state { TASK_RUNNABLE, TASK_SLEEPING, TASK_DEAD };
+
+struct task {
+	uint64_t id;
+	char name[16];
+	enum task_state state;
+	unsigned cpu;               /* the CPU it runs on (its affinity) */
+	struct addr_space *as;      /* NULL for an idle task */
+	uint64_t kstack_top;
+	uint64_t saved_rsp;         /* while switched out: see context_switch */
+	struct task *next;          /* run queue or sleep list */
+	uint64_t wake_tsc;          /* while sleeping */
+	uint64_t syscalls;          /* made by this task */
+	void *jit[SYS_JIT_HANDLES]; /* kernel/jit.c: its filter programs */
+	/* The result, written before `done` is set (RELEASE) by its exit. */
+	int exit_code;
+	bool killed;
+	uint64_t kill_vector, kill_addr;
+	unsigned exit_cpu;
+	bool done;
+	int waiter_cpu;             /* a CPU to wake when it is done, or -1 */
+	int refs;                   /* atomic: the running task, plus a waiter */
+	/* SSE and x87 state while switched out (FXSAVE image). */
+	uint8_t fpu[512] __attribute__((aligned(16)));
+};
+
+struct task_result {
+	int exit_code;
+	bool killed;
+	uint64_t vector, addr;      /* what killed it */
+	uint64_t syscalls;
+	unsigned cpu;               /* where it ended */
+};
+
+/*
+ * Start program name (kernel/programs.h) with arg on cpu. With wait, the
+ * caller keeps a reference and must task_wait() for it. NULL (and a
+ * message) if the program is unknown, does not load, or memory ran out.
+ */
+struct task *task_spawn(const char *name, uint64_t arg, unsigned cpu, bool wait);
+/* Wait (in an idle task's context) until t is done; fills *r, drops t. */
+void task_wait(struct task *t, struct task_result *r);
+/* Spawn, wait, and return the result in one call. false if it did not start. */
+bool task_run(const char *name, uint64_t arg, unsigned cpu, struct task_result *r);
+
+/* The running task ends with code (system call exit). */
+__attribute__((noreturn)) void task_exit(int code);
+/* The running task faulted in user mode (f): report it and kill it. */
+__attribute__((noreturn)) void task_fault(struct trap_frame *f);
+/* Kill the running task with a one-line report naming vector and address. */
+__attribute__((noreturn)) void task_kill(const char *why, uint64_t vector, uint64_t addr,
+					 uint64_t rip);
+
+/* Called by the scheduler on the next task once a dead one is switched out. */
+void task_reap(struct task *t);
+
+/* Tasks alive now, and kernel stacks kept for reuse (tests check leaks). */
+uint64_t task_live(void);

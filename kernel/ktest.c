@@ -15,6 +15,7 @@
  * Suites run one after another on the boot CPU.
  */
 #include "kernel/ktest.h"
+#include "smp/percpu.h"
 #include "kernel/format.h"
 #include "kernel/printk.h"
 #include "kernel/string.h"
@@ -131,4 +132,23 @@ bool ktest_run(const char *spec)
 		ok = false;
 	running = false;
 	return ok;
+}
+
+uint64_t ktest_call_faulting(uint64_t addr)
+{
+	struct percpu *p = this_cpu();
+	uint64_t before = p->fixup_count;
+
+	/* The recovery point: resume at 1: on this stack (arch/x86_64/traps.c). */
+	__asm__ volatile("leaq 1f(%%rip), %%rax\n\t"
+			 "movq %%rax, %c[rip](%[p])\n\t"
+			 "movq %%rsp, %c[rsp](%[p])\n\t"
+			 "call *%[code]\n"
+			 "1:\n\t"
+			 : : [p] "r"(p), [code] "r"(addr),
+			   [rip] "i"(__builtin_offsetof(struct percpu, recover_rip)),
+			   [rsp] "i"(__builtin_offsetof(struct percpu, recover_rsp))
+			 : "rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "memory");
+	p->recover_rip = 0;
+	return p->fixup_count != before ? p->fixup_vector : 0;
 }

@@ -73,6 +73,12 @@ void ktest_fail_at(struct ktest *t, const char *file, int line, const char *fmt,
 /* Print a diagnostic line inside the current case ("# ..."). */
 void ktest_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * Call the code at addr, which is expected to fault at once (a recovery
+ * point catches it): the fault's vector, or 0 if the call returned.
+ */
+uint64_t ktest_call_faulting(uint64_t addr);
+
 /* Run the suites named by spec ("all" or "a,b"); true if everything passed. */
 bool ktest_run(const char *spec);
 bool ktest_running(void);

@@ -36,6 +36,7 @@ static struct runqueue rqs[MAX_CPUS];
 static struct task *sleepers[MAX_CPUS];
 static struct task *switched_from[MAX_CPUS];
 static uint64_t last_as_id[MAX_CPUS];
+static bool tick_on[MAX_CPUS];
 static struct task idle_tasks[MAX_CPUS];
 
 void context_switch(uint64_t *save_rsp, uint64_t next_rsp);
@@ -68,11 +69,18 @@ bool sched_has_work(void)
 	return __atomic_load_n(&rqs[smp_processor_id()].head, __ATOMIC_RELAXED) != 0;
 }
 
-/* The tick is needed while a task waits for the CPU or sleeps here. */
+/*
+ * The tick is needed while a task waits for the CPU or sleeps here; the
+ * timer is touched only when that changes (and never stopped if the
+ * scheduler did not start it: tests use the timer too).
+ */
 static void tick_update(struct percpu *me)
 {
 	bool want = sleepers[me->cpu] || (me->current != me->idle_task && sched_has_work());
 
+	if (want == tick_on[me->cpu])
+		return;
+	tick_on[me->cpu] = want;
 	if (want)
 		timer_periodic_hz(SCHED_HZ);
 	else

@@ -36,7 +36,7 @@ static int64_t sys_write(struct task *t, const struct trap_frame *f)
 
 	if (len == 0)
 		return 0;
-	if (!user_range_ok(buf, len))
+	if (!user_range_ok(buf, f->rsi))        /* all of it, before the cut */
 		return -E_FAULT;
 	for (uint64_t done = 0; done < len;) {
 		uint64_t n = len - done < sizeof(chunk) ? len - done : sizeof(chunk);
@@ -79,10 +79,18 @@ static int64_t sys_sleep(struct task *t, const struct trap_frame *f)
 	return 0;
 }
 
-/* Where map(0, len) puts len bytes: the first free range from map_next on. */
+/*
+ * Where map(0, len) puts len bytes: the first free range from map_next on,
+ * else from USER_MAP_BASE on. At most SYS_MAP_MAX bytes are mapped, so
+ * the search meets few taken ranges before a free one.
+ */
 static uint64_t map_find(struct addr_space *as, uint64_t len)
 {
 	for (uint64_t a = as->map_next; user_range_ok(a, len); a += len + PAGE_SIZE)
+		if (uvm_is_free(as, a, len))
+			return a;
+	for (uint64_t a = USER_MAP_BASE; a < as->map_next && user_range_ok(a, len);
+	     a += len + PAGE_SIZE)
 		if (uvm_is_free(as, a, len))
 			return a;
 	return 0;
@@ -100,14 +108,15 @@ static int64_t sys_map(struct task *t, const struct trap_frame *f)
 		return -E_NOMEM;
 	if (addr && (!user_range_ok(addr, len) || !uvm_is_free(as, addr, len)))
 		return -E_INVAL;
-	if (!addr && !(addr = map_find(as, len)))
+	bool placed = !addr;
+	if (placed && !(addr = map_find(as, len)))
 		return -E_NOMEM;
 	uint64_t flags = PTE_FROM_MAP | (prot & MAP_WRITE ? PTE_W : 0) |
 			 (prot & MAP_EXEC ? 0 : PTE_NX);
 	if (uvm_alloc(as, addr, len, flags))
 		return -E_NOMEM;
 	as->map_pages += len / PAGE_SIZE;
-	if (addr >= as->map_next)
+	if (placed)
 		as->map_next = addr + len + PAGE_SIZE;  /* a gap: overruns fault */
 	return (int64_t)addr;
 }

@@ -1,16 +1,25 @@
 /*
- * spin (arg = n): n iterations of pure user-mode work and no system call,
- * so the kernel sees this task only through timer interrupts (preemption,
- * and the CPU-isolation experiments that must leave it alone).
+ * spin (arg = t): busy in user mode for t TSC ticks, with no system call,
+ * so the kernel sees this task only through interrupts (preemption, the
+ * entry-path tests, and the CPU-isolation experiments that must leave it
+ * alone). A time, not an iteration count, so that the same argument means
+ * the same under a fast and a slow emulator.
  */
 #include "user/lib/lull.h"
 
-int main(uint64_t n)
+static inline uint64_t rdtsc(void)
 {
-	/* volatile: each iteration is a real load and store, not folded away. */
-	volatile uint64_t count = 0;
+	uint32_t lo, hi;
 
-	while (count < n)
-		count = count + 1;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+int main(uint64_t ticks)
+{
+	uint64_t start = rdtsc();
+
+	while (rdtsc() - start < ticks)
+		;
 	return 0;
 }

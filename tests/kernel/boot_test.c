@@ -143,21 +143,9 @@ static void write_to_rodata_faults(struct ktest *t)
 static void execute_data_faults(struct ktest *t)
 {
 	static uint8_t code[16] = { 0xc3 };
-	struct percpu *p = this_cpu();
 
-	p->fixup_vector = 0;
-	__asm__ volatile("leaq 1f(%%rip), %%rax\n\t"
-			 "movq %%rax, %c[rip](%[p])\n\t"
-			 "movq %%rsp, %c[rsp](%[p])\n\t"
-			 "call *%[code]\n"
-			 "1:\n\t"
-			 : : [p] "r"(p), [code] "r"(code),
-			   [rip] "i"(offsetof(struct percpu, recover_rip)),
-			   [rsp] "i"(offsetof(struct percpu, recover_rsp))
-			 : "rax", "memory");
-	p->recover_rip = 0;
-	KT_EXPECT_EQ(t, p->fixup_vector, VEC_PF);
-	KT_EXPECT_EQ(t, p->fixup_cr2, (uint64_t)code);
+	KT_EXPECT_EQ(t, ktest_call_faulting((uint64_t)code), VEC_PF);
+	KT_EXPECT_EQ(t, this_cpu()->fixup_cr2, (uint64_t)code);
 }
 
 static void stack_guard(struct ktest *t)

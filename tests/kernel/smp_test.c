@@ -3,6 +3,7 @@
  * is, and runs with the boot CPU's protections.
  */
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/entry_area.h"
 #include "arch/x86_64/lapic.h"
 #include "kernel/ktest.h"
 #include "smp/ipi.h"
@@ -37,7 +38,7 @@ static void apic_ids_distinct(struct ktest *t)
 struct identity {
 	unsigned cpu;
 	uint32_t apic_id;
-	uint64_t cr4, cr0, efer, gs_self;
+	uint64_t cr4, cr0, efer, gs_base, gs_self;
 	bool ran;
 };
 
@@ -53,7 +54,8 @@ static void record_identity(void *arg)
 	id->cr4 = read_cr4();
 	id->cr0 = read_cr0();
 	id->efer = rdmsr(MSR_EFER);
-	id->gs_self = rdmsr(MSR_GS_BASE);
+	id->gs_base = rdmsr(MSR_GS_BASE);
+	id->gs_self = (uint64_t)this_cpu();
 	id->ran = true;
 }
 
@@ -68,6 +70,8 @@ static void each_cpu_knows_itself(struct ktest *t)
 		KT_EXPECT(t, seen[c].ran);
 		KT_EXPECT_EQ(t, seen[c].cpu, c);
 		KT_EXPECT_EQ(t, seen[c].apic_id, cpu_area[c]->apic_id);
+		/* GS base: the CPU's entry area, whose first word is its percpu. */
+		KT_EXPECT_EQ(t, seen[c].gs_base, (uint64_t)cpu_area[c]->ea);
 		KT_EXPECT_EQ(t, seen[c].gs_self, (uint64_t)cpu_area[c]);
 	}
 }

@@ -53,6 +53,7 @@ class Outcome:
     skipped: int = 0
     reason: str = ""                    # empty when it passed
     detail: list = field(default_factory=list)
+    notes: list = field(default_factory=list)   # log lines asked for by @show=
 
     def show(self):
         if self.reason:
@@ -60,6 +61,7 @@ class Outcome:
         else:
             extra = f", {self.skipped} skipped" if self.skipped else ""
             lines = [f"PASS {self.name} ({self.passed + self.skipped} tests{extra})"]
+            lines += ["    > " + n for n in self.notes]
         print("\n".join(lines), flush=True)
 
 
@@ -176,6 +178,7 @@ class Config:
     deadline: int
     logs: list = field(default_factory=list)   # texts the serial log must contain
     cpu_model: str = "max"
+    shows: list = field(default_factory=list)  # texts whose log lines are printed
 
 
 def parse_matrix(path):
@@ -197,8 +200,9 @@ def parse_matrix(path):
         name, firmware, machine, cpus, mem, expect = words[:6]
         # Words starting with @ are for the harness, not the kernel.
         pairs = [w[1:].split("=", 1) for w in words[6:] if w.startswith("@") and "=" in w]
-        opts = {k: v for k, v in pairs if k != "log"}
+        opts = {k: v for k, v in pairs if k not in ("log", "show")}
         logs = [v for k, v in pairs if k == "log"]
+        shows = [v for k, v in pairs if k == "show"]
         cmdline = " ".join(w for w in words[6:] if not w.startswith("@"))
         problem = None
         bochs = firmware == "bochs"         # Bochs has one machine, and no -smp
@@ -213,7 +217,7 @@ def parse_matrix(path):
         elif not re.fullmatch(r"\d+" if bochs else r"\d+(,[a-z]+=\d+)*", cpus):
             problem = f"cpus {cpus!r}: expected a number" + ("" if bochs else " or a -smp value")
         elif set(opts) - {"timeout", "cpu"} or not opts.get("timeout", "1").isdigit():
-            problem = f"options {opts}: known are @timeout=SECONDS, @cpu=MODEL, @log=TEXT"
+            problem = f"options {opts}: known are @timeout=SECONDS, @cpu=MODEL, @log=TEXT, @show=TEXT"
         elif expect == "halt" and not logs:
             problem = "expect=halt needs at least one @log=TEXT to wait for"
         if problem:
@@ -221,7 +225,7 @@ def parse_matrix(path):
             continue
         deadline = int(opts.get("timeout", DEADLINE[firmware]))
         configs.append(Config(name, firmware, machine, cpus, mem, expect, cmdline, deadline,
-                              logs, opts.get("cpu", CPU_MODEL[firmware])))
+                              logs, opts.get("cpu", CPU_MODEL[firmware]), shows))
     return configs, broken
 
 
@@ -383,6 +387,10 @@ def run_config(cfg, interrupt):
         if reasons and out.failed == 0:
             out.failed = 1              # the config itself failed: count it once
 
+    if cfg.shows and log.exists():
+        text = log.read_bytes().decode("utf-8", errors="replace")
+        out.notes = [ktap.clean(x).strip() for x in text.splitlines()
+                     if any(s in x for s in cfg.shows)]
     if reasons:
         out.reason = "; ".join(dict.fromkeys(reasons))
         out.detail = [f"serial log {log.relative_to(ROOT)} after {seconds:.0f} s, last {TAIL} lines:"]

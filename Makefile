@@ -237,7 +237,7 @@ gdb: build/lull.elf
 # unchanged for the host, and each tests/host/test_*.c links against them.
 HOST_PURE := kernel/format.c kernel/string.c kernel/cmdline.c \
 	kernel/multiboot2.c mm/memmap.c mm/frame_bitmap.c arch/x86_64/acpi.c \
-	smp/cpumask.c smp/cpulist.c mm/va_tree.c mm/rbtree.c kernel/elf.c
+	smp/cpumask.c smp/cpulist.c smp/housekeeping.c mm/va_tree.c mm/rbtree.c kernel/elf.c
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-I. -DLULL_HOST -fno-builtin -MMD -MP
 HOST_TESTS := $(patsubst tests/host/%.c,build/host/%,$(wildcard tests/host/test_*.c))
@@ -254,7 +254,7 @@ build/host/%: tests/host/%.c $(HOST_OBJS)
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) $< $(HOST_OBJS) -lcmocka -o $@
 
 host-test: deps $(HOST_TESTS)
-	@$(PYTHON) tools/hosttest.py $(HOST_TESTS)
+	@$(PYTHON) tools/test.py --host $(HOST_TESTS)
 
 test: deps build/lull.elf $(HOST_TESTS)
 	@$(PYTHON) tools/test.py --host $(HOST_TESTS) --matrix tests/matrix.txt \

@@ -180,7 +180,7 @@ return_to_user:
 	iretq
 
 ; SYSCALL: RCX holds the user RIP, R11 the user RFLAGS; IF, TF, DF and AC
-; are cleared by SFMASK (arch/x86_64/syscall.c). RSP is still the user's,
+; are cleared by SFMASK (arch/x86_64/syscall_setup.c). RSP is still the user's,
 ; and untrusted: the first stack is the task's, found through GS.
 global syscall_entry
 syscall_entry:

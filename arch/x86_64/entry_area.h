@@ -56,7 +56,7 @@
 #define EA_SCRATCH          0x28   /* SYSCALL: the user RSP until it is saved */
 #define EA_CR3_STATE        0x30   /* KERNEL or USER: the flush protocol's flag */
 #define EA_PTI              0x38   /* 1: switch CR3 at entry and exit */
-#define EA_CR3_WRITES       0x40   /* CR3 writes by the stubs */
+#define EA_CR3_WRITES       0x40   /* CR3 writes: the stubs and context switches */
 #define EA_USER_CR3_STEADY  0x48   /* EA_USER_CR3 after its first use */
 #define EA_NOFLUSH          0x50   /* CR3_NOFLUSH where PCIDs are used, else 0 */
 #define EA_GDT              0x80   /* struct cpu_gdt */

@@ -201,7 +201,7 @@ static void every_entry_path(struct ktest *t)
 	for (unsigned k = 0; k < ENTRY_KINDS; k++)
 		ktest_log("CPU %u entries %-16s %llu", cpu, entry_kind_name(k),
 			  (unsigned long long)p->entries[k]);
-	ktest_log("CPU %u CR3 writes by the entry stubs: %llu", cpu,
+	ktest_log("CPU %u CR3 writes (entry stubs and context switches): %llu", cpu,
 		  (unsigned long long)p->ea->cr3_writes);
 }
 

@@ -30,7 +30,9 @@
 #include "mm/pti.h"
 #include "mm/vmalloc.h"
 #include "smp/percpu.h"
+#include "mm/tlb.h"
 #include "smp/ipi.h"
+#include "smp/isolation.h"
 #include "smp/smp.h"
 #include "smp/worker.h"
 
@@ -137,6 +139,8 @@ void __attribute__((noreturn)) kmain(uint32_t magic, uint64_t mbi_phys, uint64_t
 	banner();
 	sched_init();                   /* run queues, before any CPU can take tasks */
 	smp_init(true);                 /* LAPIC, the other CPUs */
+	isolation_init();               /* housekeeping and isolated CPUs */
+	tlb_protocol_init();            /* coalesce_tlbi: the deferred-flush protocol */
 	ipi_init();                     /* call-function IPIs, NMI backtraces */
 	timer_init();                   /* LAPIC timer calibration */
 	vmalloc_init(boot_cmdline.lazy_max_pages, smp_online_count()); /* the vmalloc region */

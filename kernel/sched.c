@@ -218,6 +218,8 @@ void sched_return_to_user(struct trap_frame *f)
 {
 	while (this_cpu()->need_resched)
 		schedule();
+	if (__atomic_load_n(&this_cpu()->current->stop, __ATOMIC_ACQUIRE))
+		task_exit(0);               /* asked by task_request_stop() */
 }
 
 /* The tick: wake the sleepers that are due, and rotate if others wait. */

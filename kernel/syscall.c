@@ -15,6 +15,7 @@
 #include "kernel/task.h"
 #include "mm/paging.h"
 #include "mm/pmm.h"
+#include "mm/tlb.h"
 #include "mm/uvm.h"
 #include "smp/percpu.h"
 
@@ -168,6 +169,7 @@ void syscall_dispatch(struct trap_frame *f)
 	struct task *t = this_cpu()->current;
 	uint64_t nr = f->rax;
 
+	tlb_catch_up();                 /* the flush protocol's step 3: mm/tlb.c */
 	this_cpu()->entries[ENTRY_SYSCALL]++;
 	t->syscalls++;
 	irq_enable();

@@ -224,6 +224,12 @@ void task_fault(struct trap_frame *f)
 	task_kill(trap_name(f->vector), f->vector, addr, f->rip);
 }
 
+void task_request_stop(struct task *t)
+{
+	__atomic_store_n(&t->stop, true, __ATOMIC_RELEASE);    /* pairs with sched_return_to_user() */
+	smp_send_reschedule(__atomic_load_n(&t->cpu, __ATOMIC_RELAXED));
+}
+
 void task_reap(struct task *t)
 {
 	int waiter = t->waiter_cpu;     /* read before `done`: t may be freed after */

@@ -32,6 +32,7 @@ struct task {
 	unsigned exit_cpu;
 	bool done;
 	int waiter_cpu;             /* a CPU to wake when it is done, or -1 */
+	bool stop;                  /* asked to exit at its next return to user mode */
 	int refs;                   /* atomic: the running task, plus a waiter */
 	/* SSE and x87 state while switched out (FXSAVE image). */
 	uint8_t fpu[512] __attribute__((aligned(16)));
@@ -63,6 +64,9 @@ __attribute__((noreturn)) void task_fault(struct trap_frame *f);
 /* Kill the running task with a one-line report naming vector and address. */
 __attribute__((noreturn)) void task_kill(const char *why, uint64_t vector, uint64_t addr,
 					 uint64_t rip);
+
+/* Ask t to exit(0) at its next return to user mode (and interrupt it). */
+void task_request_stop(struct task *t);
 
 /* Called by the scheduler on the next task once a dead one is switched out. */
 void task_reap(struct task *t);

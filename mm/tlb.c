@@ -1,25 +1,69 @@
 /*
- * flush_tlb_kernel_range() over the IPI layer (see mm/tlb.h).
+ * flush_tlb_kernel_range() and the deferred kernel-TLB-flush protocol.
  *
- * The sender: the caller has changed the page tables; bump kflush_gen with
- * a locked instruction, a full barrier that orders those page-table writes
- * before anything the condition reads about the other CPUs; ask
- * on_each_cpu_cond_mask() to run the flush on every CPU the condition
- * accepts, this one included, and wait for them.
+ * The idea: a CPU isolated for a user program should not be interrupted
+ * because another CPU freed kernel virtual memory. Under PTI such a CPU
+ * cannot use a kernel translation until it enters the kernel, switching
+ * CR3; so skip its flush IPI and let it catch up at entry.
  *
- * The receiver (flush_on_this_cpu): read kflush_gen *before* flushing,
- * flush, then record that generation in kflush_seen: the TLB is now clean
- * of everything changed up to it. A flush that overlapped this one and
- * bumped the generation after the read is not covered, and its own IPI
- * will come.
+ * State. cr3_state, per CPU in the entry area (mapped in the user tables
+ * too, so the entry stub can write it before switching CR3): KERNEL or
+ * USER. kflush_gen, global: bumped by every kernel-range flush.
+ * kflush_seen, per CPU: the generation its TLB is known clean up to.
+ *
+ * Entry from user mode (arch/x86_64/cr3.inc, then tlb_catch_up()):
+ *   1. cr3_state := KERNEL by xchg (a full barrier);
+ *   2. the kernel CR3 (NOFLUSH under PCID: kernel entries survive);
+ *   3. read kflush_gen; if ahead of kflush_seen, flush all kernel
+ *      translations and set kflush_seen to the value read;
+ *   4. only then any access to memory a flush may have changed (vmalloc).
+ * Exit: cr3_state := USER, then the user CR3.
+ *
+ * Sender (flush_tlb_kernel_range): the caller changed the page tables;
+ *   1. bump kflush_gen with a locked add (a full barrier);
+ *   2. for every other CPU: IPI it if it is housekeeping, or if its
+ *      cr3_state reads KERNEL; skip it otherwise;
+ *   3. flush locally, wait for the IPI'd CPUs.
+ * The IPI handler reads kflush_gen before flushing and records it.
+ *
+ * Why it is correct: the sender does "write PTEs; barrier; read
+ * cr3_state", the entering CPU "write cr3_state; barrier; read kflush_gen;
+ * walk page tables". That is the store-buffering (Dekker) pattern: with
+ * both barriers, at least one side sees the other's write. Either the
+ * sender reads KERNEL and sends the IPI, or the entering CPU reads the new
+ * generation, flushes, and every later walk sees the new PTEs.
+ *
+ * The race in the RFC v7 order (CR3 write, flush, *then* the flag): a
+ * sender that reads cr3_state between the flush and the flag store reads
+ * USER and skips a CPU that is already in the kernel and may cache the old
+ * translation in between. coalesce_order=v7 injects that order (with
+ * coalesce_window=, which widens the window and touches a vmalloc page in
+ * it, it becomes visible under QEMU); so do entry_barrier=off,
+ * sender_barrier=off and nmi_restore=user for the other ways to break it.
+ * tests/model/ checks all of them with spin; docs/protocol.md walks
+ * through it.
+ *
+ * Harmless and counted: a sender that read KERNEL just before the exit
+ * wrote USER sends an IPI that lands in user mode (kflush_spurious).
+ *
+ * Only vmalloc leaf entries are ever left stale: page-table pages are never
+ * freed, and nothing mapped in the user tables is flushed lazily.
  */
 #include "mm/tlb.h"
 #include "arch/x86_64/cpu.h"
 #include "mm/paging.h"
+#include "arch/x86_64/entry_area.h"
+#include "kernel/cmdline.h"
+#include "kernel/printk.h"
+#include "mm/pti.h"
 #include "smp/ipi.h"
+#include "smp/isolation.h"
 #include "smp/percpu.h"
 
 uint64_t kflush_gen;
+bool tlb_coalesce;              /* coalesce_tlbi=on: the protocol runs */
+static bool fault_sender_barrier; /* TLB_FAULT_NO_SENDER_BARRIER */
+void (*tlb_v7_window_hook)(void);
 
 struct flush_range {
 	uint64_t start, end;
@@ -46,6 +90,43 @@ void tlb_flush_local_range(uint64_t start, uint64_t end)
 	this_cpu()->kflush_invlpg += pages;
 }
 
+/* Every kernel translation of this CPU, in every PCID that may hold one. */
+static void flush_all_kernel(void)
+{
+	struct percpu *me = this_cpu();
+
+	if (pti.invpcid) {
+		struct { uint64_t pcid, addr; } desc = { PCID_KERNEL, 0 };
+		__asm__ volatile("invpcid %0, %1" : : "m"(desc), "r"(1ull) : "memory");
+	} else {
+		/* Without NOFLUSH: drops the current PCID's (the kernel's) entries. */
+		write_cr3(read_cr3() & ~CR3_NOFLUSH);
+	}
+	me->kflush_full++;
+}
+
+void tlb_catch_up(void)
+{
+	struct percpu *me = this_cpu();
+	/* Ordered after cr3_state := KERNEL by the entry's xchg (cr3.inc). */
+	uint64_t gen = __atomic_load_n(&kflush_gen, __ATOMIC_ACQUIRE);
+
+	if (gen != me->kflush_seen) {
+		/* Without PCID the entry's CR3 write has flushed already. */
+		if (pti.pcid)
+			flush_all_kernel();
+		__atomic_store_n(&me->kflush_seen, gen, __ATOMIC_RELAXED);
+		me->kflush_catchups++;
+	} else {
+		me->kflush_uptodate++;
+	}
+	if (me->ea->entry_mode == ENTRY_MODE_V7) {
+		if (tlb_v7_window_hook)
+			tlb_v7_window_hook();   /* the fault-injection window */
+		__atomic_store_n(&me->ea->cr3_state, CR3_STATE_KERNEL, __ATOMIC_SEQ_CST);
+	}
+}
+
 static void flush_on_this_cpu(void *info)
 {
 	const struct flush_range *r = info;
@@ -55,6 +136,8 @@ static void flush_on_this_cpu(void *info)
 	tlb_flush_local_range(r->start, r->end);
 	if (me->cpu != r->sender)
 		me->kflush_ipis++;
+	if (me->irq_from_user)
+		me->kflush_spurious++;      /* skippable: it arrived in user mode */
 	/* Only this CPU writes its kflush_seen; others read it (relaxed). */
 	if (gen > me->kflush_seen)
 		__atomic_store_n(&me->kflush_seen, gen, __ATOMIC_RELAXED);
@@ -62,10 +145,24 @@ static void flush_on_this_cpu(void *info)
 
 _Bool tlb_flush_wants_ipi(unsigned cpu, void *info)
 {
+	struct percpu *me = this_cpu();
+
 	/* Counted here, where the decision is made, per CPU: no shared
 	 * cache line on the flush path. */
-	if (cpu != smp_processor_id())
-		this_cpu()->kflush_ipis_sent++;
+	if (cpu == me->cpu)
+		return 1;
+	if (tlb_coalesce && cpu_is_isolated(cpu)) {
+		/* Sender step 2. Ordered after the page-table writes by the
+		 * locked add in flush_tlb_kernel_range; pairs with the xchg
+		 * of SET_CR3_STATE_KERNEL (arch/x86_64/cr3.inc). */
+		uint64_t state = __atomic_load_n(&cpu_area[cpu]->ea->cr3_state, __ATOMIC_RELAXED);
+		if (state == CR3_STATE_USER) {
+			me->kflush_skipped++;
+			return 0;
+		}
+		me->kflush_ipis_sent_isolated++;
+	}
+	me->kflush_ipis_sent++;
 	return 1;
 }
 
@@ -75,10 +172,13 @@ void flush_tlb_kernel_range(uint64_t start, uint64_t end)
 
 	if (end <= start)
 		return;
-	/* A locked add: a full barrier between the caller's page-table writes
-	 * and the condition's reads of other CPUs' state (the protocol's
-	 * store-buffering pair; the entry side comes with PTI). */
-	__atomic_add_fetch(&kflush_gen, 1, __ATOMIC_SEQ_CST);
+	/* Sender step 1. A locked add: a full barrier between the caller's
+	 * page-table writes and the condition's reads of cr3_state. Pairs
+	 * with the entry's xchg (arch/x86_64/cr3.inc: SET_CR3_STATE_KERNEL). */
+	if (fault_sender_barrier)
+		*(volatile uint64_t *)&kflush_gen = *(volatile uint64_t *)&kflush_gen + 1;
+	else
+		__atomic_add_fetch(&kflush_gen, 1, __ATOMIC_SEQ_CST);
 	this_cpu()->kflush_sent++;
 	if ((end - start) / 4096 > TLB_FLUSH_CEILING)
 		this_cpu()->kflush_sent_full++;
@@ -94,5 +194,34 @@ void tlb_get_stats(struct tlb_stats *s)
 		s->flushes += __atomic_load_n(&p->kflush_sent, __ATOMIC_RELAXED);
 		s->full += __atomic_load_n(&p->kflush_sent_full, __ATOMIC_RELAXED);
 		s->ipis += __atomic_load_n(&p->kflush_ipis_sent, __ATOMIC_RELAXED);
+		s->ipis_isolated += __atomic_load_n(&p->kflush_ipis_sent_isolated, __ATOMIC_RELAXED);
+		s->skipped += __atomic_load_n(&p->kflush_skipped, __ATOMIC_RELAXED);
+		s->spurious += __atomic_load_n(&p->kflush_spurious, __ATOMIC_RELAXED);
+		s->catchups += __atomic_load_n(&p->kflush_catchups, __ATOMIC_RELAXED);
+		s->uptodate += __atomic_load_n(&p->kflush_uptodate, __ATOMIC_RELAXED);
 	}
+}
+
+void tlb_protocol_init(void)
+{
+	tlb_coalesce = boot_cmdline.coalesce_tlbi && pti.pti;
+	if (boot_cmdline.coalesce_tlbi && !pti.pti)
+		pr_warn("tlb: coalesce_tlbi needs pti=on (a CPU in user mode must hold no usable "
+			"kernel translation); every CPU gets every flush IPI\n");
+	pr_info("tlb: coalesce_tlbi=%s: %s\n", tlb_coalesce ? "on" : "off",
+		tlb_coalesce ? "isolated CPUs in user mode catch up at entry"
+			     : "every flush IPIs every CPU");
+}
+
+void tlb_inject_fault(enum tlb_fault f)
+{
+	for (unsigned c = 0; c < nr_cpus; c++) {
+		struct entry_area *ea = cpu_area[c]->ea;
+		ea->entry_mode = f == TLB_FAULT_V7_ORDER ? ENTRY_MODE_V7 :
+				 f == TLB_FAULT_NO_ENTRY_BARRIER ? ENTRY_MODE_PLAIN : ENTRY_MODE_XCHG;
+		ea->nmi_mode = f == TLB_FAULT_NMI_RESTORES_USER ? NMI_MODE_USER : NMI_MODE_RESTORE;
+	}
+	fault_sender_barrier = f == TLB_FAULT_NO_SENDER_BARRIER;
+	if (f != TLB_FAULT_NONE)
+		pr_warn("tlb: fault injected into the flush protocol (%d): for tests only\n", f);
 }

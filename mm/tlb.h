@@ -7,6 +7,7 @@
  * "full flush" below. Were global pages used, the full flush would have to
  * toggle CR4.PGE instead, and every CR3 write would keep kernel entries.
  */
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Above this many pages one full flush is cheaper than INVLPG each (Linux: 33). */
@@ -35,9 +36,41 @@ void tlb_flush_local_all(void);
  */
 _Bool tlb_flush_wants_ipi(unsigned cpu, void *info);
 
+/*
+ * The deferred-flush protocol (stated in mm/tlb.c). tlb_coalesce may be
+ * switched at run time: the entry side keeps cr3_state up to date either
+ * way, so the sender may start or stop trusting it between two flushes.
+ */
+extern bool tlb_coalesce;
+/* coalesce_tlbi= and PTI decide (boot CPU, once the partition is known). */
+void tlb_protocol_init(void);
+/* Protocol step 3, first thing on every entry from user mode. */
+void tlb_catch_up(void);
+
+/*
+ * Fault injection (tests and teaching only; each breaks the protocol in
+ * one of the ways tests/model/ shows to be wrong).
+ */
+enum tlb_fault {
+	TLB_FAULT_NONE,
+	TLB_FAULT_V7_ORDER,          /* CR3, catch-up, then the flag */
+	TLB_FAULT_NO_ENTRY_BARRIER,  /* the flag by a plain store */
+	TLB_FAULT_NO_SENDER_BARRIER, /* kflush_gen by a plain add */
+	TLB_FAULT_NMI_RESTORES_USER, /* a paranoid exit writes USER */
+};
+/* Set on every CPU (call with no user task running anywhere). */
+void tlb_inject_fault(enum tlb_fault f);
+/* Called inside the v7 window (between the catch-up and the flag), if set. */
+extern void (*tlb_v7_window_hook)(void);
+
 struct tlb_stats {
 	uint64_t flushes;            /* flush_tlb_kernel_range calls */
 	uint64_t full;               /* of which over the ceiling */
 	uint64_t ipis;               /* flush IPIs sent */
+	uint64_t ipis_isolated;      /* of which to isolated CPUs */
+	uint64_t skipped;            /* isolated CPUs skipped: in user mode */
+	uint64_t spurious;           /* flush IPIs that landed in user mode */
+	uint64_t catchups;           /* entries that were behind and flushed */
+	uint64_t uptodate;           /* entries with nothing to catch up */
 };
 void tlb_get_stats(struct tlb_stats *s);

@@ -65,6 +65,12 @@ struct percpu {
 	uint64_t kflush_sent;          /* flush_tlb_kernel_range calls made here */
 	uint64_t kflush_sent_full;     /* of which over the ceiling */
 	uint64_t kflush_ipis_sent;     /* CPUs this CPU asked to flush */
+	uint64_t kflush_ipis_sent_isolated; /* of which isolated CPUs */
+	uint64_t kflush_skipped;       /* isolated CPUs not asked: in user mode */
+	uint64_t kflush_spurious;      /* flush IPIs that arrived here in user mode */
+	uint64_t kflush_catchups;      /* entries that were behind and flushed */
+	uint64_t kflush_uptodate;      /* entries with nothing to catch up */
+	bool irq_from_user;            /* the interrupt being handled came from user mode */
 
 	/* Entries into the kernel on this CPU, by kind (written by this CPU). */
 	uint64_t entries[ENTRY_KINDS];

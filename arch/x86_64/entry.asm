@@ -232,7 +232,8 @@ syscall_entry:
 ; CR3 switch (kernel CS, user CR3), so neither CS nor anything else in the
 ; frame says what to fix: the GS base does (kernel GS bases are kernel
 ; addresses, negative; user code cannot set its own), and so does CR3's
-; bit 12. Both are saved in callee-saved registers and put back on exit.
+; bit 12. GS, CR3 and cr3_state are saved in callee-saved registers (EBX,
+; R14, R13) and put back on exit.
 paranoid_entry:
 	PUSH_REGS
 	cld
@@ -244,10 +245,10 @@ paranoid_entry:
 	swapgs
 	mov ebx, 1
 .kernel_gs:
-	SAVE_AND_SWITCH_CR3 r14, rax
+	SAVE_AND_SWITCH_CR3 r14, r13, rax
 	mov rdi, rsp
 	call trap_dispatch
-	RESTORE_CR3 r14, rax
+	RESTORE_CR3 r14, r13, rax
 	test ebx, ebx
 	jz .no_swapgs
 	swapgs

@@ -24,6 +24,8 @@ _Static_assert(__builtin_offsetof(struct entry_area, pti) == EA_PTI, "layout");
 _Static_assert(__builtin_offsetof(struct entry_area, cr3_writes) == EA_CR3_WRITES, "layout");
 _Static_assert(__builtin_offsetof(struct entry_area, user_cr3_steady) == EA_USER_CR3_STEADY, "layout");
 _Static_assert(__builtin_offsetof(struct entry_area, noflush) == EA_NOFLUSH, "layout");
+_Static_assert(__builtin_offsetof(struct entry_area, entry_mode) == EA_ENTRY_MODE, "layout");
+_Static_assert(__builtin_offsetof(struct entry_area, nmi_mode) == EA_NMI_MODE, "layout");
 _Static_assert(__builtin_offsetof(struct entry_area, gdt) == EA_GDT, "layout");
 _Static_assert(EA_GDT + sizeof(struct cpu_gdt) <= 4096, "the entry area is one page");
 _Static_assert(EA_IST_MC_OFF + EA_IST_SIZE <= EA_STRIDE, "a CPU's stacks fit its stride");

@@ -59,11 +59,22 @@
 #define EA_CR3_WRITES       0x40   /* CR3 writes: the stubs and context switches */
 #define EA_USER_CR3_STEADY  0x48   /* EA_USER_CR3 after its first use */
 #define EA_NOFLUSH          0x50   /* CR3_NOFLUSH where PCIDs are used, else 0 */
+#define EA_ENTRY_MODE       0x58   /* how entry sets cr3_state: ENTRY_MODE_* */
+#define EA_NMI_MODE         0x60   /* what a paranoid exit restores: NMI_MODE_* */
 #define EA_GDT              0x80   /* struct cpu_gdt */
 
 /* Values of cr3_state. */
 #define CR3_STATE_KERNEL    0
 #define CR3_STATE_USER      1
+
+/* Entry modes: the protocol's order (mm/tlb.c), or a fault injected into it. */
+#define ENTRY_MODE_XCHG     0   /* cr3_state := KERNEL by xchg, then CR3 (correct) */
+#define ENTRY_MODE_PLAIN    1   /* a plain store: no entry barrier (fault) */
+#define ENTRY_MODE_V7       2   /* CR3, catch-up, then the flag (RFC v7's order) */
+
+/* Paranoid exit modes. */
+#define NMI_MODE_RESTORE    0   /* put back the saved cr3_state (correct) */
+#define NMI_MODE_USER       1   /* write USER if CR3 was a user table (fault) */
 
 #ifndef __ASSEMBLER__
 #include <stdbool.h>
@@ -83,7 +94,9 @@ struct entry_area {
 	uint64_t cr3_writes;
 	uint64_t user_cr3_steady;
 	uint64_t noflush;
-	uint64_t reserved[5];
+	uint64_t entry_mode;
+	uint64_t nmi_mode;
+	uint64_t reserved[3];
 	struct cpu_gdt gdt;
 };
 

@@ -16,6 +16,7 @@
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "mm/kstack.h"
+#include "mm/tlb.h"
 #include "smp/percpu.h"
 
 static const char *const names[32] = {
@@ -161,10 +162,16 @@ static void note_fixup(const struct trap_frame *f)
  */
 static void user_trap(struct trap_frame *f)
 {
-	if (f->vector >= VEC_FIRST_IRQ)
+	struct percpu *me = this_cpu();
+
+	tlb_catch_up();                 /* the flush protocol's step 3: mm/tlb.c */
+	if (f->vector >= VEC_FIRST_IRQ) {
+		me->irq_from_user = true;
 		irq_dispatch(f);
-	else
+		me->irq_from_user = false;
+	} else {
 		task_fault(f);
+	}
 	sched_return_to_user(f);
 }
 

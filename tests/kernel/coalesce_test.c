@@ -1,0 +1,184 @@
+/*
+ * Suite coalesce: the deferred kernel-TLB-flush protocol (mm/tlb.c) seen
+ * from outside. Needs isolated CPUs (nohz_full= or isolcpus=); skips
+ * without them.
+ *
+ * The storm: every isolated CPU runs a user loop that makes no system
+ * call; once all of them are in user mode, the boot CPU frees executable
+ * vmalloc areas (each free is a kernel-range flush, like a BPF filter
+ * detach), then the loops are stopped. With coalescing, no flush IPI may
+ * reach an isolated CPU during the storm; without it, each gets one per
+ * flush, as under stock Linux.
+ */
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/entry_area.h"
+#include "arch/x86_64/tsc.h"
+#include "kernel/ktest.h"
+#include "kernel/task.h"
+#include "mm/pmm.h"
+#include "mm/pti.h"
+#include "mm/tlb.h"
+#include "mm/vmalloc.h"
+#include "smp/ipi.h"
+#include "smp/isolation.h"
+#include "smp/percpu.h"
+
+#define STORM_ROUNDS 300            /* executable areas freed: 3 flushes each */
+#define SPIN_FOREVER (~0ull)
+
+struct storm {
+	struct task *tasks[MAX_CPUS];
+	uint64_t ipis[MAX_CPUS];        /* flush IPIs each isolated CPU ran */
+	uint64_t flushes;               /* kernel-range flushes during the storm */
+	uint64_t skipped, spurious, catchups;
+	bool in_user;                   /* every loop reached user mode */
+};
+
+/* Wait (up to 2 s) until cpu runs in user mode, as its cr3_state says. */
+static bool wait_user(unsigned cpu)
+{
+	uint64_t end = rdtsc() + 2000 * tsc_khz;
+
+	while (__atomic_load_n(&cpu_area[cpu]->ea->cr3_state, __ATOMIC_ACQUIRE) !=
+	       CR3_STATE_USER) {
+		if (rdtsc() > end)
+			return false;
+		cpu_relax();
+	}
+	return true;
+}
+
+static bool all_in_user(void)
+{
+	unsigned cpu;
+
+	for_each_cpu(cpu, &housekeeping.isolated)
+		if (!wait_user(cpu))
+			return false;
+	return true;
+}
+
+/* One filter-program life cycle, as kernel/jit.c does it: 3 flushes. */
+static bool jit_cycle(void)
+{
+	uint8_t *code = vmalloc(PAGE_SIZE);
+
+	if (!code)
+		return false;
+	code[0] = 0xc3;
+	set_memory_ro(code, 1);
+	set_memory_x(code, 1);
+	vfree(code);                    /* executable: flushed at once */
+	return true;
+}
+
+static void run_storm(struct ktest *t, bool coalesce, struct storm *s)
+{
+	struct tlb_stats a, b;
+	bool saved = tlb_coalesce;
+	unsigned cpu;
+
+	*s = (struct storm){ 0 };
+	tlb_coalesce = coalesce;
+	for_each_cpu(cpu, &housekeeping.isolated)
+		s->tasks[cpu] = task_spawn("spin", SPIN_FOREVER, cpu, true);
+	s->in_user = all_in_user();
+	for_each_cpu(cpu, &housekeeping.isolated)
+		s->ipis[cpu] = cpu_area[cpu]->kflush_ipis;
+	tlb_get_stats(&a);
+	for (int i = 0; i < STORM_ROUNDS; i++)
+		if (!jit_cycle())
+			break;
+	tlb_get_stats(&b);
+	for_each_cpu(cpu, &housekeeping.isolated)
+		s->ipis[cpu] = cpu_area[cpu]->kflush_ipis - s->ipis[cpu];
+	s->in_user &= all_in_user();
+	for_each_cpu(cpu, &housekeeping.isolated) {
+		struct task_result r;
+		if (!s->tasks[cpu])
+			continue;
+		task_request_stop(s->tasks[cpu]);
+		task_wait(s->tasks[cpu], &r);
+	}
+	tlb_coalesce = saved;
+	s->flushes = b.flushes - a.flushes;
+	s->skipped = b.skipped - a.skipped;
+	s->spurious = b.spurious - a.spurious;
+	s->catchups = b.catchups - a.catchups;
+}
+
+static bool have_isolated(void)
+{
+	return cpumask_weight(&housekeeping.isolated) > 0 && pti.pti;
+}
+
+static void storm_with_coalescing(struct ktest *t)
+{
+	struct storm s;
+	unsigned cpu;
+
+	if (!have_isolated())
+		KT_SKIP(t, "no isolated CPU (nohz_full=), or pti=off");
+	run_storm(t, true, &s);
+	KT_ASSERT(t, s.in_user);
+	KT_EXPECT_EQ(t, s.flushes, 3 * STORM_ROUNDS);
+	for_each_cpu(cpu, &housekeeping.isolated) {
+		ktest_log("coalesce_tlbi=on: CPU %u ran %llu flush IPIs in %llu flushes", cpu,
+			  (unsigned long long)s.ipis[cpu], (unsigned long long)s.flushes);
+		KT_EXPECT_EQ(t, s.ipis[cpu], 0);
+	}
+	KT_EXPECT_EQ(t, s.skipped, s.flushes * cpumask_weight(&housekeeping.isolated));
+	KT_EXPECT_EQ(t, s.spurious, 0);
+}
+
+static void storm_without_coalescing(struct ktest *t)
+{
+	struct storm s;
+	unsigned cpu;
+
+	if (!have_isolated())
+		KT_SKIP(t, "no isolated CPU (nohz_full=), or pti=off");
+	run_storm(t, false, &s);
+	KT_ASSERT(t, s.in_user);
+	for_each_cpu(cpu, &housekeeping.isolated) {
+		ktest_log("coalesce_tlbi=off: CPU %u ran %llu flush IPIs in %llu flushes", cpu,
+			  (unsigned long long)s.ipis[cpu], (unsigned long long)s.flushes);
+		KT_EXPECT_EQ(t, s.ipis[cpu], s.flushes);
+	}
+	KT_EXPECT_EQ(t, s.skipped, 0);
+	KT_EXPECT_EQ(t, s.spurious, s.flushes * cpumask_weight(&housekeeping.isolated));
+}
+
+/* After a storm it skipped, an isolated CPU's next entry catches up. */
+static void entry_catches_up(struct ktest *t)
+{
+	struct task_result r;
+	unsigned cpu;
+
+	if (!have_isolated())
+		KT_SKIP(t, "no isolated CPU (nohz_full=), or pti=off");
+	cpu = cpumask_first(&housekeeping.isolated);
+	struct percpu *p = cpu_area[cpu];
+	uint64_t catchups = p->kflush_catchups, uptodate = p->kflush_uptodate;
+	struct task *spin = task_spawn("spin", SPIN_FOREVER, cpu, true);
+	KT_ASSERT(t, spin != 0);
+	bool in_user = wait_user(cpu);
+	KT_EXPECT(t, in_user);
+	KT_EXPECT(t, jit_cycle());
+	uint64_t gen = __atomic_load_n(&kflush_gen, __ATOMIC_RELAXED);
+	KT_EXPECT(t, p->kflush_seen < gen);            /* it was skipped */
+	task_request_stop(spin);                        /* its next entry */
+	task_wait(spin, &r);
+	KT_EXPECT(t, p->kflush_catchups > catchups);
+	KT_EXPECT(t, p->kflush_seen >= gen);
+	ktest_log("CPU %u: %llu catch-up flushes, %llu entries with nothing to catch up",
+		  cpu, (unsigned long long)(p->kflush_catchups - catchups),
+		  (unsigned long long)(p->kflush_uptodate - uptodate));
+}
+
+static const struct ktest_case coalesce_cases[] = {
+	{ "storm_with_coalescing", storm_with_coalescing },
+	{ "storm_without_coalescing", storm_without_coalescing },
+	{ "entry_catches_up", entry_catches_up },
+};
+KTEST_SUITE(coalesce_suite, "coalesce", coalesce_cases);

@@ -4,7 +4,9 @@
 #   make iso          build/lull.iso (hybrid BIOS + UEFI)
 #   make run          boot the ISO in QEMU, serial on this terminal
 #   make debug        the same, halted, with a gdb stub (then: make gdb)
-#   make test         host unit tests + the QEMU matrix; ends "N passed, N failed"
+#   make test         host unit tests + the QEMU matrix + the spin models;
+#                     ends "N passed, N failed"
+#   make model        the spin models of tests/model only (seconds)
 #
 # Knobs (make VAR=value):
 CPUS     ?= 8
@@ -71,7 +73,7 @@ KOBJS := $(patsubst %.c,build/%.o,$(KSRC_C)) \
 
 FONT := /usr/share/consolefonts/Uni2-VGA16.psf.gz
 
-.PHONY: all iso run debug gdb test test-large test-bochs bench-host host-test deps clean
+.PHONY: all iso run debug gdb test test-large test-bochs bench-host host-test model deps clean
 all: build/lull.elf
 
 # Objects depend on the flags: a changed CC, DEBUG or CFLAGS rebuilds them.
@@ -258,7 +260,11 @@ host-test: deps $(HOST_TESTS)
 
 test: deps build/lull.elf $(HOST_TESTS)
 	@$(PYTHON) tools/test.py --host $(HOST_TESTS) --matrix tests/matrix.txt \
-		--matrix tests/matrix-bochs.txt
+		--matrix tests/matrix-bochs.txt --model tests/model
+
+# The deferred-flush protocol in spin, each variant of tests/model/variants.txt.
+model: deps
+	@$(PYTHON) tools/test.py --model tests/model
 
 # The vmalloc index against a first-fit list: operations per second (figures, not a test).
 bench-host: build/host/bench_va_tree

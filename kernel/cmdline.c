@@ -59,6 +59,12 @@ static const struct cmdline_word cmdline_words[] = {
 	  .unset = "(none)" },
 	{ .name = "smp_phantom_apic", .kind = CMDLINE_UINT, CMDLINE_FIELD(smp_phantom_apic),
 	  .min = 1, .max = 0xfffffffe, .unset = "off" },
+	{ .name = "coalesce_order", .kind = CMDLINE_NAME, CMDLINE_FIELD(coalesce_order),
+	  .unset = "v8" },
+	{ .name = "coalesce_fault", .kind = CMDLINE_NAME, CMDLINE_FIELD(coalesce_fault),
+	  .unset = "none" },
+	{ .name = "coalesce_window", .kind = CMDLINE_UINT, CMDLINE_FIELD(coalesce_window),
+	  .min = 1, .max = 1000000, .unset = "off" },
 };
 
 #define CMDLINE_NWORDS (sizeof(cmdline_words) / sizeof(cmdline_words[0]))

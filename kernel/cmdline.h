@@ -30,6 +30,15 @@ struct cmdline {
 	 * list, so the AP time-out path runs. 0: off.
 	 */
 	unsigned smp_phantom_apic;
+	/*
+	 * Fault injection into the deferred-flush protocol (mm/tlb.c), for
+	 * tests and teaching: coalesce_order=v7 (v8 is right),
+	 * coalesce_fault=no_entry_barrier|no_sender_barrier|nmi_restores_user,
+	 * coalesce_window=US (widen the v7 window and touch a vmalloc page in it).
+	 */
+	char coalesce_order[CMDLINE_NAME_MAX];
+	char coalesce_fault[CMDLINE_NAME_MAX];
+	unsigned coalesce_window;
 };
 
 typedef void (*cmdline_warn_fn)(const char *msg);

@@ -55,6 +55,10 @@
 #include "arch/x86_64/entry_area.h"
 #include "kernel/cmdline.h"
 #include "kernel/printk.h"
+#include "kernel/string.h"
+#include "arch/x86_64/tsc.h"
+#include "mm/pmm.h"
+#include "mm/vmalloc.h"
 #include "mm/pti.h"
 #include "smp/ipi.h"
 #include "smp/isolation.h"
@@ -63,10 +67,12 @@
 uint64_t kflush_gen;
 bool tlb_coalesce;              /* coalesce_tlbi=on: the protocol runs */
 static bool fault_sender_barrier; /* TLB_FAULT_NO_SENDER_BARRIER */
-void (*tlb_v7_window_hook)(void);
+void (*tlb_entry_hook)(void);
+static void *window_page;          /* coalesce_window=: touched in the v7 window */
 
 struct flush_range {
 	uint64_t start, end;
+	uint64_t gen;               /* this flush's generation */
 	unsigned sender;
 };
 
@@ -105,42 +111,86 @@ static void flush_all_kernel(void)
 	me->kflush_full++;
 }
 
-void tlb_catch_up(void)
+/*
+ * Step 3: behind, flush every kernel translation, then record the
+ * generation read before the flush (recorded before it, an NMI could
+ * catch up in between and be overtaken: tests/model seen_before_flush).
+ * cr3_flushed: the entry's CR3 write, after the flag, already dropped
+ * everything (no PCID), so only the bookkeeping is left.
+ */
+static void catch_up(struct percpu *me, bool cr3_flushed)
 {
-	struct percpu *me = this_cpu();
 	/* Ordered after cr3_state := KERNEL by the entry's xchg (cr3.inc). */
 	uint64_t gen = __atomic_load_n(&kflush_gen, __ATOMIC_ACQUIRE);
 
-	if (gen != me->kflush_seen) {
-		/* Without PCID the entry's CR3 write has flushed already. */
-		if (pti.pcid)
+	if (gen > me->kflush_seen) {
+		if (!cr3_flushed)
 			flush_all_kernel();
-		__atomic_store_n(&me->kflush_seen, gen, __ATOMIC_RELAXED);
+		__atomic_store_n(&me->kflush_seen, gen, __ATOMIC_RELEASE);
 		me->kflush_catchups++;
 	} else {
 		me->kflush_uptodate++;
 	}
+}
+
+void tlb_catch_up(void)
+{
+	struct percpu *me = this_cpu();
+
+	catch_up(me, !pti.pcid);
+	if (tlb_entry_hook)
+		tlb_entry_hook();
 	if (me->ea->entry_mode == ENTRY_MODE_V7) {
-		if (tlb_v7_window_hook)
-			tlb_v7_window_hook();   /* the fault-injection window */
+		/* The v7 window: in the kernel, flushed, but still "USER". */
+		if (window_page) {
+			(void)*(volatile uint64_t *)window_page;
+			udelay(boot_cmdline.coalesce_window);
+		}
 		__atomic_store_n(&me->ea->cr3_state, CR3_STATE_KERNEL, __ATOMIC_SEQ_CST);
 	}
 }
 
+void tlb_catch_up_paranoid(void)
+{
+	/* An NMI, #MC or #DF that found cr3_state USER (arch/x86_64/entry.asm):
+	 * no CR3 write may have flushed (the exit window has the kernel's CR3
+	 * loaded), so flush for real. */
+	catch_up(this_cpu(), false);
+}
+
+/*
+ * The flush IPI (and the sender's own flush). kflush_seen = g promises
+ * that every flush up to generation g is applied here, so the range of
+ * this one flush advances it only from r->gen - 1 to r->gen. Further
+ * behind (a flush this CPU was skipped for and has not caught up on yet,
+ * or one whose IPI is still queued), flush everything and take the
+ * generation read before that flush. (tests/model: ipi_range_flush is the
+ * counterexample to advancing it to the current generation after a range
+ * flush.)
+ */
 static void flush_on_this_cpu(void *info)
 {
 	const struct flush_range *r = info;
 	struct percpu *me = this_cpu();
-	uint64_t gen = __atomic_load_n(&kflush_gen, __ATOMIC_ACQUIRE);
+	uint64_t seen = me->kflush_seen;
 
-	tlb_flush_local_range(r->start, r->end);
+	if (seen + 1 >= r->gen) {
+		tlb_flush_local_range(r->start, r->end);
+		if (seen + 1 == r->gen)
+			seen = r->gen;
+	} else {
+		seen = __atomic_load_n(&kflush_gen, __ATOMIC_ACQUIRE);
+		flush_all_kernel();
+	}
 	if (me->cpu != r->sender)
 		me->kflush_ipis++;
 	if (me->irq_from_user)
 		me->kflush_spurious++;      /* skippable: it arrived in user mode */
-	/* Only this CPU writes its kflush_seen; others read it (relaxed). */
-	if (gen > me->kflush_seen)
-		__atomic_store_n(&me->kflush_seen, gen, __ATOMIC_RELAXED);
+	/* Only this CPU writes its kflush_seen (an NMI's catch-up included:
+	 * that can only make it smaller here, which costs a flush, never a
+	 * stale entry); other CPUs read it. After the flush (seen_before_flush). */
+	if (seen > me->kflush_seen)
+		__atomic_store_n(&me->kflush_seen, seen, __ATOMIC_RELEASE);
 }
 
 _Bool tlb_flush_wants_ipi(unsigned cpu, void *info)
@@ -168,7 +218,7 @@ _Bool tlb_flush_wants_ipi(unsigned cpu, void *info)
 
 void flush_tlb_kernel_range(uint64_t start, uint64_t end)
 {
-	struct flush_range r = { start, end, smp_processor_id() };
+	struct flush_range r = { start, end, 0, smp_processor_id() };
 
 	if (end <= start)
 		return;
@@ -176,9 +226,9 @@ void flush_tlb_kernel_range(uint64_t start, uint64_t end)
 	 * page-table writes and the condition's reads of cr3_state. Pairs
 	 * with the entry's xchg (arch/x86_64/cr3.inc: SET_CR3_STATE_KERNEL). */
 	if (fault_sender_barrier)
-		*(volatile uint64_t *)&kflush_gen = *(volatile uint64_t *)&kflush_gen + 1;
+		r.gen = *(volatile uint64_t *)&kflush_gen = *(volatile uint64_t *)&kflush_gen + 1;
 	else
-		__atomic_add_fetch(&kflush_gen, 1, __ATOMIC_SEQ_CST);
+		r.gen = __atomic_add_fetch(&kflush_gen, 1, __ATOMIC_SEQ_CST);
 	this_cpu()->kflush_sent++;
 	if ((end - start) / 4096 > TLB_FLUSH_CEILING)
 		this_cpu()->kflush_sent_full++;
@@ -202,6 +252,32 @@ void tlb_get_stats(struct tlb_stats *s)
 	}
 }
 
+static const char *const fault_names[] = {
+	[TLB_FAULT_NONE] = "none", [TLB_FAULT_V7_ORDER] = "v7",
+	[TLB_FAULT_NO_ENTRY_BARRIER] = "no_entry_barrier",
+	[TLB_FAULT_NO_SENDER_BARRIER] = "no_sender_barrier",
+	[TLB_FAULT_NMI_RESTORES_USER] = "nmi_restores_user",
+};
+
+/* coalesce_order=v7 and coalesce_fault=...: a message and "none" if unknown. */
+static enum tlb_fault fault_from_cmdline(void)
+{
+	const struct cmdline *c = &boot_cmdline;
+
+	if (c->coalesce_order[0] && strcmp(c->coalesce_order, "v8")) {
+		if (!strcmp(c->coalesce_order, "v7"))
+			return TLB_FAULT_V7_ORDER;
+		pr_warn("tlb: coalesce_order=%s: expected v8 or v7; using v8\n", c->coalesce_order);
+	}
+	for (unsigned f = TLB_FAULT_NO_ENTRY_BARRIER; c->coalesce_fault[0] && f <= TLB_FAULT_NMI_RESTORES_USER; f++)
+		if (!strcmp(c->coalesce_fault, fault_names[f]))
+			return f;
+	if (c->coalesce_fault[0] && strcmp(c->coalesce_fault, "none"))
+		pr_warn("tlb: coalesce_fault=%s: expected none, no_entry_barrier, no_sender_barrier "
+			"or nmi_restores_user; using none\n", c->coalesce_fault);
+	return TLB_FAULT_NONE;
+}
+
 void tlb_protocol_init(void)
 {
 	tlb_coalesce = boot_cmdline.coalesce_tlbi && pti.pti;
@@ -211,6 +287,9 @@ void tlb_protocol_init(void)
 	pr_info("tlb: coalesce_tlbi=%s: %s\n", tlb_coalesce ? "on" : "off",
 		tlb_coalesce ? "isolated CPUs in user mode catch up at entry"
 			     : "every flush IPIs every CPU");
+	tlb_inject_fault(fault_from_cmdline());
+	if (boot_cmdline.coalesce_window && !(window_page = vmalloc(PAGE_SIZE)))
+		pr_warn("tlb: no memory for the coalesce_window page; window not widened\n");
 }
 
 void tlb_inject_fault(enum tlb_fault f)
@@ -223,5 +302,6 @@ void tlb_inject_fault(enum tlb_fault f)
 	}
 	fault_sender_barrier = f == TLB_FAULT_NO_SENDER_BARRIER;
 	if (f != TLB_FAULT_NONE)
-		pr_warn("tlb: fault injected into the flush protocol (%d): for tests only\n", f);
+		pr_warn("tlb: fault injected into the flush protocol: %s (for tests only)\n",
+			fault_names[f]);
 }

@@ -46,6 +46,8 @@ extern bool tlb_coalesce;
 void tlb_protocol_init(void);
 /* Protocol step 3, first thing on every entry from user mode. */
 void tlb_catch_up(void);
+/* The same for a paranoid entry that found cr3_state USER. */
+void tlb_catch_up_paranoid(void);
 
 /*
  * Fault injection (tests and teaching only; each breaks the protocol in
@@ -60,8 +62,12 @@ enum tlb_fault {
 };
 /* Set on every CPU (call with no user task running anywhere). */
 void tlb_inject_fault(enum tlb_fault f);
-/* Called inside the v7 window (between the catch-up and the flag), if set. */
-extern void (*tlb_v7_window_hook)(void);
+/*
+ * Called on every entry from user mode right after the catch-up, with
+ * interrupts off; under TLB_FAULT_V7_ORDER that is inside the race window
+ * (before the flag). For the stale-translation probe of tests only.
+ */
+extern void (*tlb_entry_hook)(void);
 
 struct tlb_stats {
 	uint64_t flushes;            /* flush_tlb_kernel_range calls */

@@ -3,13 +3,16 @@
 
     tools/test.py --host build/host/test_a ... --matrix tests/matrix.txt
     tools/test.py --matrix tests/matrix.txt --only bios-pc-1
+    tools/test.py --model tests/model
 
 Host tests are cmocka binaries; each test case counts once. The tools' own
 unit tests (tests/tools, stdlib unittest) run in-process. Each matrix line
 (see tests/matrix.txt) builds an ISO, boots it with tools/qemu.sh (firmware
 bochs: tools/bochs.sh, see tests/matrix-bochs.txt) and reads the kernel's
 KTAP output from the serial log; with expect=pass each KTAP case counts once,
-with expect=fail the whole line counts once (it must fail).
+with expect=fail the whole line counts once (it must fail). Each variant of
+a spin model (--model DIR: DIR/variants.txt, run by tools/model.py) counts
+once.
 
 Prints PASS/FAIL per binary and per config, and ends with exactly the line
 "N passed, N failed" (", N skipped" when some were); exit status 1 on failure.
@@ -35,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.dont_write_bytecode = True          # no __pycache__ in the source tree
 sys.path.insert(0, str(ROOT / "tools"))
 import ktap  # noqa: E402
+import model  # noqa: E402
 
 HOST_TIMEOUT = 120
 DEADLINE = {"bios": 180, "uefi": 300, "bochs": 300}   # seconds per boot, emulated
@@ -54,13 +58,14 @@ class Outcome:
     reason: str = ""                    # empty when it passed
     detail: list = field(default_factory=list)
     notes: list = field(default_factory=list)   # log lines asked for by @show=
+    summary: str = ""                   # shown in place of "N tests" when it passed
 
     def show(self):
         if self.reason:
             lines = [f"FAIL {self.name}: {self.reason}"] + ["    | " + d for d in self.detail]
         else:
             extra = f", {self.skipped} skipped" if self.skipped else ""
-            lines = [f"PASS {self.name} ({self.passed + self.skipped} tests{extra})"]
+            lines = [f"PASS {self.name} ({self.summary or f'{self.passed + self.skipped} tests{extra}'})"]
             lines += ["    > " + n for n in self.notes]
         print("\n".join(lines), flush=True)
 
@@ -162,6 +167,17 @@ def run_tool_tests():
         out.reason = f"{bad} failed"
         out.detail = stream.getvalue().splitlines()[-TAIL:]
     return out
+
+
+def run_models(directory):
+    """One Outcome per variant of a spin model (tools/model.py), as each ends."""
+    for r in model.check_dir(directory):
+        out = Outcome(name=f"model:{r.name}", summary=r.summary)
+        if r.ok:
+            out.passed = 1
+        else:
+            out.failed, out.reason, out.detail = 1, r.reason, r.detail
+        yield out
 
 
 # --- the QEMU matrix ------------------------------------------------------------
@@ -417,7 +433,9 @@ def main():
     ap.add_argument("--host", nargs="*", default=[], metavar="BINARY", help="cmocka test binaries")
     ap.add_argument("--matrix", type=Path, action="append", default=[],
                     help="QEMU or Bochs configurations (tests/matrix.txt); may repeat")
-    ap.add_argument("--only", metavar="NAME", help="run this matrix line only (no host or tools tests)")
+    ap.add_argument("--model", type=Path, action="append", default=[], metavar="DIR",
+                    help="spin models: DIR/variants.txt (tests/model); may repeat")
+    ap.add_argument("--only", metavar="NAME", help="run this matrix line only (no host, tools or model tests)")
     ap.add_argument("-j", "--jobs", type=int, default=2, help="QEMU runs at once (default 2)")
     ap.add_argument("--keep-going", action=argparse.BooleanOptionalAction, default=True,
                     help="after a failure, run the rest (default); --no-keep-going stops")
@@ -448,8 +466,14 @@ def main():
         for binary in args.host:
             if not halted:
                 record(run_host(Path(binary).resolve()))
-        if not halted:
+        # --model alone (make model) runs the models only.
+        if not halted and (args.host or args.matrix or not args.model):
             record(run_tool_tests())
+        for directory in args.model:
+            for outcome in run_models(directory):
+                if halted:
+                    break
+                record(outcome)
     for b in broken:
         record(b)
 

@@ -51,6 +51,7 @@ F_SS     equ 21 * 8
 
 extern trap_dispatch
 extern syscall_dispatch
+extern tlb_catch_up_paranoid
 
 %macro PUSH_REGS 0
 	push rax
@@ -246,6 +247,12 @@ paranoid_entry:
 	mov ebx, 1
 .kernel_gs:
 	SAVE_AND_SWITCH_CR3 r14, r13, rax
+	test byte [gs:EA_PTI], 1
+	jz .caught_up
+	cmp r13, CR3_STATE_USER
+	jne .caught_up
+	call tlb_catch_up_paranoid      ; the flush protocol's step 3: mm/tlb.c
+.caught_up:
 	mov rdi, rsp
 	call trap_dispatch
 	RESTORE_CR3 r14, r13, rax

@@ -176,7 +176,129 @@ static void entry_catches_up(struct ktest *t)
 		  (unsigned long long)(p->kflush_uptodate - uptodate));
 }
 
+/*
+ * The stale-translation probe across the protocol. An isolated CPU, on a
+ * system-call entry (tlb_entry_hook: after the catch-up, and under the v7
+ * order inside the race window), reads PROBE_PAGES vmalloc pages that map
+ * frames A, then waits with interrupts on while the boot CPU unmaps them,
+ * purges (a kernel flush) and maps the same addresses to frames B; then it
+ * reads again. The protocol must make it see every B: it is in the kernel,
+ * so the sender reads KERNEL and sends the IPI. Under the v7 order the
+ * flag still says USER, the sender skips it, and some A survives in its
+ * TLB: the negative control. (QEMU keeps TLB entries while a CPU stays in
+ * kernel mode, so this shows under QEMU as well as Bochs.)
+ */
+#define PROBE_PAGES 8
+
+static struct {
+	unsigned cpu;
+	uint64_t va;
+	int phase;                       /* 0 armed, 1 cached, 2 remapped, 3 read */
+	uint64_t first[PROBE_PAGES], second[PROBE_PAGES];
+} probe;
+
+static void read_pages(uint64_t *out)
+{
+	for (int i = 0; i < PROBE_PAGES; i++)
+		out[i] = *(volatile uint64_t *)(probe.va + i * PAGE_SIZE);
+}
+
+static bool wait_phase(int phase)
+{
+	uint64_t end = rdtsc() + 3000 * tsc_khz;
+
+	while (__atomic_load_n(&probe.phase, __ATOMIC_ACQUIRE) != phase)
+		if (rdtsc() > end)
+			return false;
+	return true;
+}
+
+static void probe_hook(void)
+{
+	if (smp_processor_id() != probe.cpu || __atomic_load_n(&probe.phase, __ATOMIC_ACQUIRE))
+		return;
+	read_pages(probe.first);                 /* caches va -> A */
+	__atomic_store_n(&probe.phase, 1, __ATOMIC_RELEASE);
+	irq_enable();                            /* a flush IPI may come in now */
+	wait_phase(2);
+	irq_disable();
+	read_pages(probe.second);
+	__atomic_store_n(&probe.phase, 3, __ATOMIC_RELEASE);
+}
+
+/* The number of pages read stale, or -1 if the probe did not run. */
+static int stale_probe(enum tlb_fault fault)
+{
+	uint64_t a[PROBE_PAGES], b[PROBE_PAGES];
+	struct task_result r;
+	int stale = -1;
+
+	for (int i = 0; i < PROBE_PAGES; i++) {
+		a[i] = pmm_alloc();
+		b[i] = pmm_alloc();
+		*(uint64_t *)phys_to_virt(a[i]) = 0xaaaa;
+		*(uint64_t *)phys_to_virt(b[i]) = 0xbbbb;
+	}
+	vm_unmap_aliases();
+	probe.cpu = cpumask_first(&housekeeping.isolated);
+	probe.va = (uint64_t)vmap(a, PROBE_PAGES);
+	__atomic_store_n(&probe.phase, 0, __ATOMIC_RELEASE);
+	tlb_inject_fault(fault);
+	tlb_entry_hook = probe_hook;
+	struct task *t = task_spawn("nullsys", 1000000000ull, probe.cpu, true);
+	if (t && wait_phase(1)) {
+		uint64_t first = probe.va;
+		vunmap((void *)probe.va);
+		vm_unmap_aliases();             /* the purge: a kernel-range flush */
+		uint64_t again = (uint64_t)vmap(b, PROBE_PAGES);
+		if (again == first) {           /* the same addresses, as the probe needs */
+			__atomic_store_n(&probe.phase, 2, __ATOMIC_RELEASE);
+			if (wait_phase(3)) {
+				stale = 0;
+				for (int i = 0; i < PROBE_PAGES; i++)
+					stale += probe.second[i] == 0xaaaa;
+			}
+		} else {
+			__atomic_store_n(&probe.phase, 2, __ATOMIC_RELEASE);
+			wait_phase(3);
+		}
+		vunmap((void *)again);
+	}
+	tlb_entry_hook = 0;
+	if (t) {
+		task_request_stop(t);
+		task_wait(t, &r);
+	}
+	tlb_inject_fault(TLB_FAULT_NONE);
+	vm_unmap_aliases();
+	for (int i = 0; i < PROBE_PAGES; i++) {
+		pmm_free(a[i]);
+		pmm_free(b[i]);
+	}
+	return stale;
+}
+
+static void probe_sees_new_pages(struct ktest *t)
+{
+	if (!have_isolated())
+		KT_SKIP(t, "no isolated CPU (nohz_full=), or pti=off");
+	int stale = stale_probe(TLB_FAULT_NONE);
+	ktest_log("protocol: %d of %d pages read stale", stale, PROBE_PAGES);
+	KT_EXPECT_EQ(t, stale, 0);
+}
+
+static void probe_v7_order_reads_stale(struct ktest *t)
+{
+	if (!have_isolated())
+		KT_SKIP(t, "no isolated CPU (nohz_full=), or pti=off");
+	int stale = stale_probe(TLB_FAULT_V7_ORDER);
+	ktest_log("v7 order (negative control): %d of %d pages read stale", stale, PROBE_PAGES);
+	KT_EXPECT(t, stale > 0);
+}
+
 static const struct ktest_case coalesce_cases[] = {
+	{ "probe_sees_new_pages", probe_sees_new_pages },
+	{ "probe_v7_order_reads_stale", probe_v7_order_reads_stale },
 	{ "storm_with_coalescing", storm_with_coalescing },
 	{ "storm_without_coalescing", storm_without_coalescing },
 	{ "entry_catches_up", entry_catches_up },

@@ -20,6 +20,10 @@ enum entry_kind {
 	ENTRY_KINDS
 };
 
+/* Interrupts by cause, counted by arch/x86_64/traps.c: an isolated CPU's
+ * record of everything that interrupted it. */
+enum irq_cause { IRQ_TIMER, IRQ_CALL_IPI, IRQ_RESCHED_IPI, IRQ_DEVICE, IRQ_OTHER, IRQ_CAUSES };
+
 /* IPI kinds, for the per-CPU counters (smp/ipi.c). */
 enum ipi_kind { IPI_CALL, IPI_RESCHEDULE, IPI_NMI, IPI_KINDS };
 
@@ -74,6 +78,7 @@ struct percpu {
 
 	/* Entries into the kernel on this CPU, by kind (written by this CPU). */
 	uint64_t entries[ENTRY_KINDS];
+	uint64_t irqs[IRQ_CAUSES];
 
 	/* kernel/sched.c: the running task, this CPU's idle task, and
 	 * whether the running task should give way at its next chance. */

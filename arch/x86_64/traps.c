@@ -132,10 +132,32 @@ void irq_register(unsigned vector, irq_handler_fn fn)
 	irq_handlers[vector] = fn;
 }
 
+static enum irq_cause irq_cause_of(uint64_t vector)
+{
+	switch (vector) {
+	case VEC_TIMER: return IRQ_TIMER;
+	case VEC_CALL_FUNCTION: return IRQ_CALL_IPI;
+	case VEC_RESCHEDULE: return IRQ_RESCHED_IPI;
+	case VEC_SERIAL: return IRQ_DEVICE;
+	default: return IRQ_OTHER;
+	}
+}
+
+static const char *const irq_cause_names[IRQ_CAUSES] = {
+	[IRQ_TIMER] = "timer", [IRQ_CALL_IPI] = "call-ipi", [IRQ_RESCHED_IPI] = "resched-ipi",
+	[IRQ_DEVICE] = "device", [IRQ_OTHER] = "other",
+};
+
+const char *irq_cause_name(unsigned cause)
+{
+	return cause < IRQ_CAUSES ? irq_cause_names[cause] : "?";
+}
+
 static void irq_dispatch(struct trap_frame *f)
 {
 	irq_handler_fn fn = irq_handlers[f->vector];
 
+	this_cpu()->irqs[irq_cause_of(f->vector)]++;
 	if (f->vector == VEC_SPURIOUS)
 		return;                 /* no EOI for the spurious vector */
 	if (fn)

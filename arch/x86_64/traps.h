@@ -60,5 +60,7 @@ void trap_dispatch(struct trap_frame *f);
 const char *trap_name(uint64_t vector);
 /* The names of enum entry_kind (smp/percpu.h), for reports. */
 const char *entry_kind_name(unsigned kind);
+/* The names of enum irq_cause (smp/percpu.h). */
+const char *irq_cause_name(unsigned cause);
 /* Print the registers of f (used by panic). */
 void trap_dump(const struct trap_frame *f);

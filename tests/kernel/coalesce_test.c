@@ -23,12 +23,16 @@
 #include "smp/isolation.h"
 #include "smp/percpu.h"
 
-#define STORM_ROUNDS 300            /* executable areas freed: 3 flushes each */
+/* Executable areas freed, 3 flushes each: over 10,000 flushes with
+ * coalescing; without it every flush waits for every CPU, so fewer. */
+#define STORM_ROUNDS_ON  3400
+#define STORM_ROUNDS_OFF 300
 #define SPIN_FOREVER (~0ull)
 
 struct storm {
 	struct task *tasks[MAX_CPUS];
 	uint64_t ipis[MAX_CPUS];        /* flush IPIs each isolated CPU ran */
+	uint64_t entries[MAX_CPUS];     /* its kernel entries of every kind */
 	uint64_t flushes;               /* kernel-range flushes during the storm */
 	uint64_t skipped, spurious, catchups;
 	bool in_user;                   /* every loop reached user mode */
@@ -58,6 +62,16 @@ static bool all_in_user(void)
 	return true;
 }
 
+/* Every way cpu entered the kernel so far: each is an interruption. */
+static uint64_t entries_of(unsigned cpu)
+{
+	uint64_t n = 0;
+
+	for (int k = 0; k < ENTRY_KINDS; k++)
+		n += __atomic_load_n(&cpu_area[cpu]->entries[k], __ATOMIC_RELAXED);
+	return n;
+}
+
 /* One filter-program life cycle, as kernel/jit.c does it: 3 flushes. */
 static bool jit_cycle(void)
 {
@@ -72,7 +86,7 @@ static bool jit_cycle(void)
 	return true;
 }
 
-static void run_storm(struct ktest *t, bool coalesce, struct storm *s)
+static void run_storm(struct ktest *t, bool coalesce, int rounds, struct storm *s)
 {
 	struct tlb_stats a, b;
 	bool saved = tlb_coalesce;
@@ -83,15 +97,19 @@ static void run_storm(struct ktest *t, bool coalesce, struct storm *s)
 	for_each_cpu(cpu, &housekeeping.isolated)
 		s->tasks[cpu] = task_spawn("spin", SPIN_FOREVER, cpu, true);
 	s->in_user = all_in_user();
-	for_each_cpu(cpu, &housekeeping.isolated)
+	for_each_cpu(cpu, &housekeeping.isolated) {
 		s->ipis[cpu] = cpu_area[cpu]->kflush_ipis;
+		s->entries[cpu] = entries_of(cpu);
+	}
 	tlb_get_stats(&a);
-	for (int i = 0; i < STORM_ROUNDS; i++)
+	for (int i = 0; i < rounds; i++)
 		if (!jit_cycle())
 			break;
 	tlb_get_stats(&b);
-	for_each_cpu(cpu, &housekeeping.isolated)
+	for_each_cpu(cpu, &housekeeping.isolated) {
 		s->ipis[cpu] = cpu_area[cpu]->kflush_ipis - s->ipis[cpu];
+		s->entries[cpu] = entries_of(cpu) - s->entries[cpu];
+	}
 	s->in_user &= all_in_user();
 	for_each_cpu(cpu, &housekeeping.isolated) {
 		struct task_result r;
@@ -119,13 +137,15 @@ static void storm_with_coalescing(struct ktest *t)
 
 	if (!have_isolated())
 		KT_SKIP(t, "no isolated CPU (nohz_full=), or pti=off");
-	run_storm(t, true, &s);
+	run_storm(t, true, STORM_ROUNDS_ON, &s);
 	KT_ASSERT(t, s.in_user);
-	KT_EXPECT_EQ(t, s.flushes, 3 * STORM_ROUNDS);
+	KT_EXPECT_EQ(t, s.flushes, 3 * STORM_ROUNDS_ON);
 	for_each_cpu(cpu, &housekeeping.isolated) {
-		ktest_log("coalesce_tlbi=on: CPU %u ran %llu flush IPIs in %llu flushes", cpu,
-			  (unsigned long long)s.ipis[cpu], (unsigned long long)s.flushes);
+		ktest_log("coalesce_tlbi=on: CPU %u ran %llu flush IPIs in %llu flushes, "
+			  "entered the kernel %llu times", cpu, (unsigned long long)s.ipis[cpu],
+			  (unsigned long long)s.flushes, (unsigned long long)s.entries[cpu]);
 		KT_EXPECT_EQ(t, s.ipis[cpu], 0);
+		KT_EXPECT_EQ(t, s.entries[cpu], 0);     /* nothing interrupted it */
 	}
 	KT_EXPECT_EQ(t, s.skipped, s.flushes * cpumask_weight(&housekeeping.isolated));
 	KT_EXPECT_EQ(t, s.spurious, 0);
@@ -138,11 +158,12 @@ static void storm_without_coalescing(struct ktest *t)
 
 	if (!have_isolated())
 		KT_SKIP(t, "no isolated CPU (nohz_full=), or pti=off");
-	run_storm(t, false, &s);
+	run_storm(t, false, STORM_ROUNDS_OFF, &s);
 	KT_ASSERT(t, s.in_user);
 	for_each_cpu(cpu, &housekeeping.isolated) {
-		ktest_log("coalesce_tlbi=off: CPU %u ran %llu flush IPIs in %llu flushes", cpu,
-			  (unsigned long long)s.ipis[cpu], (unsigned long long)s.flushes);
+		ktest_log("coalesce_tlbi=off: CPU %u ran %llu flush IPIs in %llu flushes, "
+			  "entered the kernel %llu times", cpu, (unsigned long long)s.ipis[cpu],
+			  (unsigned long long)s.flushes, (unsigned long long)s.entries[cpu]);
 		KT_EXPECT_EQ(t, s.ipis[cpu], s.flushes);
 	}
 	KT_EXPECT_EQ(t, s.skipped, 0);
@@ -296,11 +317,55 @@ static void probe_v7_order_reads_stale(struct ktest *t)
 	KT_EXPECT(t, stale > 0);
 }
 
+/*
+ * Isolated CPUs making system calls through a storm: how many of their
+ * entries had to flush (lull), against flush-on-every-entry (RFC v7).
+ */
+static void catch_ups_per_entry(struct ktest *t)
+{
+	struct task *tasks[MAX_CPUS] = { 0 };
+	uint64_t e0 = 0, c0 = 0, e1 = 0, c1 = 0;
+	struct tlb_stats a, b;
+	unsigned cpu;
+
+	if (!have_isolated())
+		KT_SKIP(t, "no isolated CPU (nohz_full=), or pti=off");
+	for_each_cpu(cpu, &housekeeping.isolated) {
+		e0 += cpu_area[cpu]->kflush_catchups + cpu_area[cpu]->kflush_uptodate;
+		c0 += cpu_area[cpu]->kflush_catchups;
+	}
+	tlb_get_stats(&a);
+	for_each_cpu(cpu, &housekeeping.isolated)
+		tasks[cpu] = task_spawn("nullsys", 1000000000ull, cpu, true);
+	for (int i = 0; i < STORM_ROUNDS_OFF; i++)
+		jit_cycle();
+	for_each_cpu(cpu, &housekeeping.isolated) {
+		struct task_result r;
+		if (!tasks[cpu])
+			continue;
+		task_request_stop(tasks[cpu]);
+		task_wait(tasks[cpu], &r);
+	}
+	tlb_get_stats(&b);
+	for_each_cpu(cpu, &housekeeping.isolated) {
+		e1 += cpu_area[cpu]->kflush_catchups + cpu_area[cpu]->kflush_uptodate;
+		c1 += cpu_area[cpu]->kflush_catchups;
+	}
+	ktest_log("isolated CPUs: %llu entries from user mode, %llu catch-up flushes, over %llu "
+		  "kernel flushes; flush on every entry (RFC v7) would have flushed %llu times",
+		  (unsigned long long)(e1 - e0), (unsigned long long)(c1 - c0),
+		  (unsigned long long)(b.flushes - a.flushes), (unsigned long long)(e1 - e0));
+	KT_EXPECT(t, c1 - c0 > 0);
+	KT_EXPECT(t, c1 - c0 <= b.flushes - a.flushes);
+	KT_EXPECT(t, c1 - c0 < e1 - e0);
+}
+
 static const struct ktest_case coalesce_cases[] = {
 	{ "probe_sees_new_pages", probe_sees_new_pages },
 	{ "probe_v7_order_reads_stale", probe_v7_order_reads_stale },
 	{ "storm_with_coalescing", storm_with_coalescing },
 	{ "storm_without_coalescing", storm_without_coalescing },
 	{ "entry_catches_up", entry_catches_up },
+	{ "catch_ups_per_entry", catch_ups_per_entry },
 };
 KTEST_SUITE(coalesce_suite, "coalesce", coalesce_cases);

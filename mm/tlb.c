@@ -24,7 +24,10 @@
  *   2. for every other CPU: IPI it if it is housekeeping, or if its
  *      cr3_state reads KERNEL; skip it otherwise;
  *   3. flush locally, wait for the IPI'd CPUs.
- * The IPI handler reads kflush_gen before flushing and records it.
+ * The IPI carries its flush's generation; the handler advances kflush_seen
+ * to it only from the generation just before, else flushes everything
+ * (flush_on_this_cpu). A paranoid entry (NMI, #MC, #DF) saves and restores
+ * cr3_state with CR3 and always catches up.
  *
  * Why it is correct: the sender does "write PTEs; barrier; read
  * cr3_state", the entering CPU "write cr3_state; barrier; read kflush_gen;
@@ -152,8 +155,8 @@ void tlb_catch_up(void)
 
 void tlb_catch_up_paranoid(void)
 {
-	/* An NMI, #MC or #DF that found cr3_state USER (arch/x86_64/entry.asm):
-	 * no CR3 write may have flushed (the exit window has the kernel's CR3
+	/* An NMI, #MC or #DF (arch/x86_64/entry.asm), wherever it landed: in
+	 * the exit window no CR3 write has flushed (the kernel's CR3 is still
 	 * loaded), so flush for real. */
 	catch_up(this_cpu(), false);
 }

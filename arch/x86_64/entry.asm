@@ -247,10 +247,11 @@ paranoid_entry:
 	mov ebx, 1
 .kernel_gs:
 	SAVE_AND_SWITCH_CR3 r14, r13, rax
+	; Catch up whatever the state was: between an entry's xchg and its
+	; own catch-up the state says KERNEL but the TLB is still the one
+	; brought from user mode (tests/model: nmi_in_entry_window).
 	test byte [gs:EA_PTI], 1
 	jz .caught_up
-	cmp r13, CR3_STATE_USER
-	jne .caught_up
 	call tlb_catch_up_paranoid      ; the flush protocol's step 3: mm/tlb.c
 .caught_up:
 	mov rdi, rsp

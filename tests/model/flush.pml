@@ -1,18 +1,24 @@
 /*
  * lull's deferred kernel-TLB-flush protocol, for spin.
  *
- * The protocol is the one of DESIGN.md, "The protocol": the sender side
- * belongs in mm/tlb.c, the entry, exit and paranoid entry in
- * arch/x86_64/entry.asm. tools/model.py checks this file exhaustively,
+ * The protocol is the one of DESIGN.md, "The protocol", as lull implements
+ * it: the sender side and the IPI handler in mm/tlb.c, the entry, exit and
+ * paranoid entry in arch/x86_64/entry.asm and cr3.inc, the catch-up in
+ * mm/tlb.c. tools/model.py checks this file exhaustively,
  * once per line of tests/model/variants.txt; README.md says how to read
  * a counterexample.
  *
  * Who runs here
  *   cpu        the isolated CPU: user mode, entry, kernel, exit, forever;
- *              the flush IPI's handler runs in its kernel part.
+ *              the flush IPI's handler runs in its kernel part (entry
+ *              steps 1-3 and the exit run with interrupts off). The IPI
+ *              carries the sender's generation; the handler flushes the
+ *              sender's page only when that is enough (ipi_handler()).
  *   nmi        an NMI on that same CPU: it may land between any two steps
  *              of cpu (cpu is "provided (!in_nmi)": it stands still while
- *              the NMI runs); paranoid entry, handler, paranoid exit.
+ *              the NMI runs); paranoid entry, handler, paranoid exit. The
+ *              handler touches the page anywhere but in entry steps 1-3
+ *              (see nmi()).
  *   walker     that CPU's page walker: it fills an empty TLB entry from
  *              the page table whenever the kernel's table is loaded
  *              (speculation), not only when the kernel touches the page.
@@ -60,11 +66,18 @@
  *   V7_ORDER           entry: CR3 write, catch-up, then cr3_state := KERNEL
  *   NO_SENDER_BARRIER  the kflush_gen bump is a plain load and store
  *   NO_ENTRY_BARRIER   cr3_state := KERNEL is a plain store (entry and NMI)
+ *   PARANOID_XCHG      ... but the NMI's is still an xchg
  *   NMI_RESTORES_USER  paranoid exit writes USER when it found a user CR3
  *   NMI_TRUSTS_CR3     paranoid entry decides by CR3 alone, not cr3_state
- *   IPI_RANGE_FLUSH    the handler flushes the sender's page only, yet
- *                      advances kflush_seen
+ *   IPI_RANGE_FLUSH    the handler reads kflush_gen, flushes the sender's
+ *                      page only, and advances kflush_seen to what it read
+ *   IPI_GEN_JUMP       the handler flushes the sender's page only and
+ *                      advances kflush_seen to r->gen from any distance
  *   SEEN_BEFORE_FLUSH  the catch-up stores kflush_seen before it flushes
+ *   NMI_ANYWHERE       the NMI handler touches the page in entry steps 1-3
+ *                      too (lull's paranoid entry is not made for that)
+ *   NMI_ALWAYS_CATCHES_UP  the paranoid entry catches up whatever the
+ *                      state it found
  *   PTI_OFF            one page table: no CR3 writes, and the walker may
  *                      fill the TLB in user mode too
  *   NO_NMI             no NMI
@@ -107,6 +120,9 @@ byte tlb[NSEND];
 byte kflush_seen;
 bit in_nmi;
 bit ipi[NSEND];                         /* sender s's IPI pending; 0 again = ack */
+byte ipi_gen[NSEND];                    /* its r->gen: the sender's lock add's result */
+bit in_entry;                           /* ghost: cpu is between user mode and the end
+                                         * of its catch-up (entry step 3) */
 
 /* --- x86-TSO ---------------------------------------------------------------- *
  * The _in forms are the bare steps, for use inside a d_step that also
@@ -193,19 +209,36 @@ inline flush_all_in() {
 /* Entry step 1: cr3_state := KERNEL, the old value into old. xchg is
  * locked, a full barrier: the catch-up's load of kflush_gen cannot pass
  * this store (pairs with sender()'s locked bump). */
-inline set_flag_kernel(old) {
+inline xchg_flag_kernel(old) {
 	d_step {
-#ifdef NO_ENTRY_BARRIER
-		load_in(ISO, FLAG, old);
-		store_in(ISO, FLAG, KERNEL);
-		printf("iso: cr3_state := KERNEL (plain store, buffered; was %d)\n", old)
-#else
 		DRAINED(ISO) ->
 		old = mem[FLAG];
 		mem[FLAG] = KERNEL;
 		printf("iso: xchg cr3_state := KERNEL (was %d)\n", old)
-#endif
 	}
+}
+
+inline set_flag_kernel(old) {
+#ifdef NO_ENTRY_BARRIER
+	d_step {
+		load_in(ISO, FLAG, old);
+		store_in(ISO, FLAG, KERNEL);
+		printf("iso: cr3_state := KERNEL (plain store, buffered; was %d)\n", old)
+	}
+#else
+	xchg_flag_kernel(old)
+#endif
+}
+
+/* The paranoid entry's: the same, unless PARANOID_XCHG keeps the xchg
+ * there while NO_ENTRY_BARRIER takes it from the entry (lull's
+ * coalesce_fault=no_entry_barrier changes SET_CR3_STATE_KERNEL only). */
+inline paranoid_set_flag_kernel(old) {
+#ifdef PARANOID_XCHG
+	xchg_flag_kernel(old)
+#else
+	set_flag_kernel(old)
+#endif
 }
 
 /* Entry step 3: flush if a kernel-range flush happened since the last
@@ -262,31 +295,69 @@ inline access_any() {
 	fi
 }
 
-/* The flush IPI's handler (mm/tlb.c, flush_on_this_cpu): read the
- * generation, flush, record it, acknowledge: the sender's wait ends. */
-inline ipi_handler(s, g) {
+/* The flush IPI's handler (mm/tlb.c, flush_on_this_cpu). The IPI carries
+ * its own generation r->gen (ipi_gen[s]). kflush_seen = n promises that
+ * every flush up to generation n is applied here; so with seen =
+ * kflush_seen: if seen + 1 >= r->gen, flush the sender's page only, and
+ * if seen + 1 == r->gen advance seen to r->gen; further behind, read
+ * kflush_gen, flush everything, and take what was read. Then, after the
+ * flush, store seen if it is above kflush_seen; acknowledge: the sender's
+ * wait ends. IPI_RANGE_FLUSH is the older rule: read kflush_gen, flush
+ * the sender's page only, record what was read. IPI_GEN_JUMP drops the
+ * "+ 1": a range flush, and seen := r->gen, whenever seen < r->gen. */
+#ifdef IPI_GEN_JUMP
+#define IPI_RANGE_ENOUGH(seen, gen) 1
+#define IPI_ADVANCES(seen, gen) ((seen) < (gen))
+#else
+#define IPI_RANGE_ENOUGH(seen, gen) ((seen) + 1 >= (gen))
+#define IPI_ADVANCES(seen, gen) ((seen) + 1 == (gen))
+#endif
+inline ipi_handler(s, seen) {
+#ifdef IPI_RANGE_FLUSH
 	d_step {
-		load_in(ISO, GEN, g);
-		printf("iso: IPI from sender %d: reads kflush_gen %d\n", s, g)
+		load_in(ISO, GEN, seen);
+		printf("iso: IPI from sender %d: reads kflush_gen %d\n", s, seen)
 	};
 	d_step {
-#ifdef IPI_RANGE_FLUSH
 		tlb[s] = EMPTY;
 		printf("iso: IPI: flushes page %d only\n", s)
-#else
-		flush_all_in();
-		printf("iso: IPI: flushes the TLB\n")
-#endif
 	};
+#else
+	d_step {
+		seen = kflush_seen;
+		printf("iso: IPI from sender %d, generation %d: kflush_seen is %d\n",
+		       s, ipi_gen[s], seen)
+	};
+	if
+	:: IPI_RANGE_ENOUGH(seen, ipi_gen[s]) ->
+		d_step {
+			tlb[s] = EMPTY;
+			if
+			:: IPI_ADVANCES(seen, ipi_gen[s]) -> seen = ipi_gen[s]
+			:: else
+			fi;
+			printf("iso: IPI: flushes page %d only\n", s)
+		}
+	:: else ->
+		d_step {
+			load_in(ISO, GEN, seen);
+			printf("iso: IPI: behind, reads kflush_gen %d\n", seen)
+		};
+		d_step {
+			flush_all_in();
+			printf("iso: IPI: flushes the TLB\n")
+		}
+	fi;
+#endif
 	d_step {
 		if
-		:: g > kflush_seen -> kflush_seen = g
+		:: seen > kflush_seen -> kflush_seen = seen
 		:: else
 		fi;
-		printf("iso: IPI: kflush_seen is %d, acknowledges\n", kflush_seen)
-	};
-	g = 0;
-	ipi[s] = 0
+		printf("iso: IPI: kflush_seen is %d, acknowledges\n", kflush_seen);
+		seen = 0;
+		ipi[s] = 0
+	}
 }
 
 /* --- the isolated CPU ------------------------------------------------------------
@@ -312,7 +383,7 @@ proctype cpu() provided (!in_nmi) {
 		cr3_write(KERNEL);              /* 2: kernel CR3, NOFLUSH */
 		catch_up(g);                    /* 3: flush if behind */
 #endif
-		old = 0;
+		d_step { old = 0; in_entry = 0 };  /* (ghost: for nmi()) */
 		do                              /* 4: the kernel, interrupts on */
 		:: access_any()
 		:: ipi[0] -> ipi_handler(0, g)
@@ -323,6 +394,7 @@ proctype cpu() provided (!in_nmi) {
 		od;
 		atomic {                        /* exit: cr3_state := USER, */
 			store_in(ISO, FLAG, USER);
+			in_entry = 1;           /* (the flag says USER from here to step 1) */
 			printf("iso: exit: cr3_state := USER (buffered)\n")
 		};
 		cr3_write(USER)                 /* then the user CR3 */
@@ -330,15 +402,21 @@ proctype cpu() provided (!in_nmi) {
 }
 
 /* --- an NMI on the isolated CPU ----------------------------------------------------
- * The paranoid entry may land anywhere, so it finds out where it is:
- * xchg cr3_state := KERNEL, keeping the old value; switch to the kernel
- * CR3 if a user one is loaded; catch up (cheap when nothing is pending,
- * and needed whenever the interrupted code had not caught up yet, e.g.
- * between entry steps 1 and 2). The handler may touch the page: perf
- * NMIs run BPF programs, which live in vmalloc space. The paranoid exit
- * puts back the saved cr3_state, then the saved CR3; IRET is
- * serialising. Lines of the trace that say "iso:" between "nmi: lands"
- * and "nmi: IRET" are the NMI's: it runs on that CPU. */
+ * The paranoid entry (arch/x86_64/entry.asm: paranoid_entry, cr3.inc:
+ * SAVE_AND_SWITCH_CR3, RESTORE_CR3) may land anywhere, so it finds out
+ * where it is: it saves CR3 and cr3_state. If the state was USER it sets
+ * KERNEL by xchg (decided by the state, not by CR3: in the exit window
+ * the kernel's CR3 is still loaded) and catches up with a real flush
+ * (mm/tlb.c: tlb_catch_up_paranoid); if CR3 was a user table it loads the
+ * kernel one. The handler may touch the page (perf NMIs run BPF programs,
+ * which live in vmalloc space; lull's touch none, so this is stricter)
+ * except while the interrupted code is between entry step 1 and the end
+ * of its catch-up, in_entry with the state at KERNEL: there the paranoid
+ * entry does not catch up, and the entry itself has not yet. NMI_ANYWHERE
+ * lets it touch the page there too. The paranoid exit puts back the saved
+ * cr3_state, then the saved CR3; IRET is serialising. Lines of the trace
+ * that say "iso:" between "nmi: lands" and "nmi: IRET" are the NMI's: it
+ * runs on that CPU. */
 #ifndef NO_NMI
 inline nmi_restore_flag(v) {
 	d_step {
@@ -349,33 +427,50 @@ inline nmi_restore_flag(v) {
 
 proctype nmi() {
 	byte g;
-	bit saved_cr3, saved_flag;
+	bit saved_cr3, saved_flag, old;
 end:
 	do
 	:: d_step {
 		!in_nmi ->
 		in_nmi = 1;
 		saved_cr3 = cr3;
-		printf("nmi: lands, CR3 is %d (0 kernel, 1 user)\n", saved_cr3)
+		load_in(ISO, FLAG, saved_flag);
+		printf("nmi: lands, CR3 is %d, cr3_state is %d (0 kernel, 1 user)\n",
+		       saved_cr3, saved_flag)
 	   };
 #ifdef NMI_TRUSTS_CR3
 		if
 		:: saved_cr3 == USER ->
-			set_flag_kernel(saved_flag);
+			paranoid_set_flag_kernel(old);
 			cr3_write(KERNEL);
 			catch_up(g)
 		:: else                         /* a kernel CR3: runs as it is */
 		fi;
 #else
-		set_flag_kernel(saved_flag);
+		if
+		:: saved_flag == USER -> paranoid_set_flag_kernel(old)
+		:: else
+		fi;
 		if
 		:: saved_cr3 == USER -> cr3_write(KERNEL)
 		:: else
 		fi;
+#ifdef NMI_ALWAYS_CATCHES_UP
 		catch_up(g);
-#endif
+#else
 		if
+		:: saved_flag == USER -> catch_up(g)
+		:: else
+		fi;
+#endif
+#endif
+		old = 0;
+		if
+#ifdef NMI_ANYWHERE
 		:: access_any()
+#else
+		:: !(in_entry && saved_flag == KERNEL) -> access_any()
+#endif
 		:: skip
 		fi;
 #if defined(NMI_RESTORES_USER)
@@ -444,15 +539,16 @@ proctype sender(byte s) {
 #ifdef NO_SENDER_BARRIER
 	d_step {
 		load_in(s + 1, GEN, g);
-		store_in(s + 1, GEN, g + 1);
-		printf("sender %d: kflush_gen := %d (plain store, buffered)\n", s, g + 1);
-		g = 0
+		g++;                            /* r.gen */
+		store_in(s + 1, GEN, g);
+		printf("sender %d: kflush_gen := %d (plain store, buffered)\n", s, g)
 	};
 #else
 	d_step {
 		DRAINED(s + 1) ->
 		mem[GEN]++;
-		printf("sender %d: lock add kflush_gen -> %d (drains the buffer)\n", s, mem[GEN])
+		g = mem[GEN];                   /* r.gen */
+		printf("sender %d: lock add kflush_gen -> %d (drains the buffer)\n", s, g)
 	};
 #endif
 	d_step {
@@ -464,11 +560,12 @@ proctype sender(byte s) {
 	};
 	if
 	:: f == KERNEL ->
-		ipi[s] = 1;
+		d_step { ipi_gen[s] = g; ipi[s] = 1 };  /* the IPI carries &r */
 		ipi[s] == 0                     /* on_each_cpu_cond_mask(..., wait=true) */
 	:: else                                 /* it catches up at its next entry */
 	fi;
 	f = 0;
+	g = 0;
 	d_step {
 		store_in(s + 1, DONE(s), 1);
 		printf("sender %d: flush complete, DONE(%d) := 1 (buffered)\n", s, s)
@@ -481,6 +578,7 @@ init {
 		mem[PTE(0)] = OLD;
 		mem[PTE(1)] = OLD;              /* unused with NSEND=1 */
 		mem[FLAG] = USER;
+		in_entry = 1;                   /* user mode */
 #ifdef PTI_OFF
 		cr3 = KERNEL;                   /* one table, the kernel part always in it */
 #else

@@ -33,7 +33,7 @@ struct cmdline {
 	/*
 	 * Fault injection into the deferred-flush protocol (mm/tlb.c), for
 	 * tests and teaching: coalesce_order=v7 (v8 is right),
-	 * coalesce_fault=no_entry_barrier|no_sender_barrier|nmi_restores_user,
+	 * coalesce_fault=no_entry_barrier|no_sender_barrier|nmi_restores_user|no_catch_up,
 	 * coalesce_window=US (widen the v7 window and touch a vmalloc page in it).
 	 */
 	char coalesce_order[CMDLINE_NAME_MAX];

@@ -70,6 +70,7 @@
 uint64_t kflush_gen;
 bool tlb_coalesce;              /* coalesce_tlbi=on: the protocol runs */
 static bool fault_sender_barrier; /* TLB_FAULT_NO_SENDER_BARRIER */
+static bool fault_no_catch_up;    /* TLB_FAULT_NO_CATCH_UP */
 void (*tlb_entry_hook)(void);
 static void *window_page;          /* coalesce_window=: touched in the v7 window */
 
@@ -126,6 +127,8 @@ static void catch_up(struct percpu *me, bool cr3_flushed)
 	/* Ordered after cr3_state := KERNEL by the entry's xchg (cr3.inc). */
 	uint64_t gen = __atomic_load_n(&kflush_gen, __ATOMIC_ACQUIRE);
 
+	if (fault_no_catch_up)
+		return;
 	if (gen > me->kflush_seen) {
 		if (!cr3_flushed)
 			flush_all_kernel();
@@ -260,6 +263,7 @@ static const char *const fault_names[] = {
 	[TLB_FAULT_NO_ENTRY_BARRIER] = "no_entry_barrier",
 	[TLB_FAULT_NO_SENDER_BARRIER] = "no_sender_barrier",
 	[TLB_FAULT_NMI_RESTORES_USER] = "nmi_restores_user",
+	[TLB_FAULT_NO_CATCH_UP] = "no_catch_up",
 };
 
 /* coalesce_order=v7 and coalesce_fault=...: a message and "none" if unknown. */
@@ -272,12 +276,12 @@ static enum tlb_fault fault_from_cmdline(void)
 			return TLB_FAULT_V7_ORDER;
 		pr_warn("tlb: coalesce_order=%s: expected v8 or v7; using v8\n", c->coalesce_order);
 	}
-	for (unsigned f = TLB_FAULT_NO_ENTRY_BARRIER; c->coalesce_fault[0] && f <= TLB_FAULT_NMI_RESTORES_USER; f++)
+	for (unsigned f = TLB_FAULT_NO_ENTRY_BARRIER; c->coalesce_fault[0] && f <= TLB_FAULT_NO_CATCH_UP; f++)
 		if (!strcmp(c->coalesce_fault, fault_names[f]))
 			return f;
 	if (c->coalesce_fault[0] && strcmp(c->coalesce_fault, "none"))
-		pr_warn("tlb: coalesce_fault=%s: expected none, no_entry_barrier, no_sender_barrier "
-			"or nmi_restores_user; using none\n", c->coalesce_fault);
+		pr_warn("tlb: coalesce_fault=%s: expected none, no_entry_barrier, no_sender_barrier, "
+			"nmi_restores_user or no_catch_up; using none\n", c->coalesce_fault);
 	return TLB_FAULT_NONE;
 }
 
@@ -304,6 +308,7 @@ void tlb_inject_fault(enum tlb_fault f)
 		ea->nmi_mode = f == TLB_FAULT_NMI_RESTORES_USER ? NMI_MODE_USER : NMI_MODE_RESTORE;
 	}
 	fault_sender_barrier = f == TLB_FAULT_NO_SENDER_BARRIER;
+	fault_no_catch_up = f == TLB_FAULT_NO_CATCH_UP;
 	if (f != TLB_FAULT_NONE)
 		pr_warn("tlb: fault injected into the flush protocol: %s (for tests only)\n",
 			fault_names[f]);

@@ -59,6 +59,7 @@ enum tlb_fault {
 	TLB_FAULT_NO_ENTRY_BARRIER,  /* the flag by a plain store */
 	TLB_FAULT_NO_SENDER_BARRIER, /* kflush_gen by a plain add */
 	TLB_FAULT_NMI_RESTORES_USER, /* a paranoid exit writes USER */
+	TLB_FAULT_NO_CATCH_UP,       /* entries skip step 3 */
 };
 /* Set on every CPU (call with no user task running anywhere). */
 void tlb_inject_fault(enum tlb_fault f);

@@ -65,6 +65,8 @@ static const struct cmdline_word cmdline_words[] = {
 	  .unset = "none" },
 	{ .name = "coalesce_window", .kind = CMDLINE_UINT, CMDLINE_FIELD(coalesce_window),
 	  .min = 1, .max = 1000000, .unset = "off" },
+	{ .name = "coalesce_stress", .kind = CMDLINE_UINT, CMDLINE_FIELD(coalesce_stress),
+	  .min = 1, .max = 100000000, .unset = "10000" },
 };
 
 #define CMDLINE_NWORDS (sizeof(cmdline_words) / sizeof(cmdline_words[0]))

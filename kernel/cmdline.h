@@ -39,6 +39,8 @@ struct cmdline {
 	char coalesce_order[CMDLINE_NAME_MAX];
 	char coalesce_fault[CMDLINE_NAME_MAX];
 	unsigned coalesce_window;
+	/* Kernel flushes the coalesce_stress suite does (0: its default). */
+	unsigned coalesce_stress;
 };
 
 typedef void (*cmdline_warn_fn)(const char *msg);

@@ -139,11 +139,11 @@ void __attribute__((noreturn)) kmain(uint32_t magic, uint64_t mbi_phys, uint64_t
 	banner();
 	sched_init();                   /* run queues, before any CPU can take tasks */
 	smp_init(true);                 /* LAPIC, the other CPUs */
-	isolation_init();               /* housekeeping and isolated CPUs */
-	tlb_protocol_init();            /* coalesce_tlbi: the deferred-flush protocol */
 	ipi_init();                     /* call-function IPIs, NMI backtraces */
 	timer_init();                   /* LAPIC timer calibration */
 	vmalloc_init(boot_cmdline.lazy_max_pages, smp_online_count()); /* the vmalloc region */
+	isolation_init();               /* housekeeping and isolated CPUs */
+	tlb_protocol_init();            /* coalesce_tlbi: the deferred-flush protocol */
 	ioapic_init();                  /* device interrupts: */
 	if (serial_present() && ioapic_route_isa(4, VEC_SERIAL, percpu_boot.apic_id))
 		serial_enable_rx_irq(VEC_SERIAL);   /* COM1 input to the boot CPU */

@@ -41,8 +41,9 @@
  * USER and skips a CPU that is already in the kernel and may cache the old
  * translation in between. coalesce_order=v7 injects that order (with
  * coalesce_window=, which widens the window and touches a vmalloc page in
- * it, it becomes visible under QEMU); so do entry_barrier=off,
- * sender_barrier=off and nmi_restore=user for the other ways to break it.
+ * it, it becomes visible under QEMU); coalesce_fault=no_entry_barrier,
+ * no_sender_barrier, nmi_restores_user and no_catch_up inject the other
+ * ways to break it.
  * tests/model/ checks all of them with spin; docs/protocol.md walks
  * through it.
  *
@@ -143,7 +144,8 @@ void tlb_catch_up(void)
 {
 	struct percpu *me = this_cpu();
 
-	catch_up(me, !pti.pcid);
+	/* Without PCID (and with PTI) the entry's CR3 write has flushed. */
+	catch_up(me, pti.pti && !pti.pcid);
 	if (tlb_entry_hook)
 		tlb_entry_hook();
 	if (me->ea->entry_mode == ENTRY_MODE_V7) {

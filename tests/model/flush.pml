@@ -75,7 +75,7 @@
  *                      advances kflush_seen to r->gen from any distance
  *   SEEN_BEFORE_FLUSH  the catch-up stores kflush_seen before it flushes
  *   NMI_ANYWHERE       the NMI handler touches the page in entry steps 1-3
- *                      too (lull's paranoid entry is not made for that)
+ *                      too (lull allows it: its paranoid entry always catches up)
  *   NMI_ALWAYS_CATCHES_UP  the paranoid entry catches up whatever the
  *                      state it found
  *   PTI_OFF            one page table: no CR3 writes, and the walker may

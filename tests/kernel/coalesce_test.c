@@ -218,6 +218,7 @@ static struct {
 	unsigned cpu;
 	uint64_t va;
 	int phase;                       /* 0 armed, 1 cached, 2 remapped, 3 read */
+	uint64_t a[PROBE_PAGES], b[PROBE_PAGES];    /* frames: old and new */
 	uint64_t first[PROBE_PAGES], second[PROBE_PAGES];
 } probe;
 
@@ -251,54 +252,80 @@ static void probe_hook(void)
 }
 
 /* The number of pages read stale, or -1 if the probe did not run. */
-static int stale_probe(enum tlb_fault fault)
+/*
+ * The probe's life, shared by both probes: frames A and B, the pages
+ * mapped to A, the fault and the hook set, the task started on the
+ * isolated CPU; then the remap to B at the same addresses (false if the
+ * allocator picked others); then counting and undoing it all.
+ */
+static struct task *probe_start(enum tlb_fault fault, void (*hook)(void), const char *prog,
+				uint64_t arg, int phase)
 {
-	uint64_t a[PROBE_PAGES], b[PROBE_PAGES];
-	struct task_result r;
-	int stale = -1;
-
 	for (int i = 0; i < PROBE_PAGES; i++) {
-		a[i] = pmm_alloc();
-		b[i] = pmm_alloc();
-		*(uint64_t *)phys_to_virt(a[i]) = 0xaaaa;
-		*(uint64_t *)phys_to_virt(b[i]) = 0xbbbb;
+		probe.a[i] = pmm_alloc();
+		probe.b[i] = pmm_alloc();
+		*(uint64_t *)phys_to_virt(probe.a[i]) = 0xaaaa;
+		*(uint64_t *)phys_to_virt(probe.b[i]) = 0xbbbb;
 	}
 	vm_unmap_aliases();
 	probe.cpu = cpumask_first(&housekeeping.isolated);
-	probe.va = (uint64_t)vmap(a, PROBE_PAGES);
-	__atomic_store_n(&probe.phase, 0, __ATOMIC_RELEASE);
+	probe.va = (uint64_t)vmap(probe.a, PROBE_PAGES);
+	__atomic_store_n(&probe.phase, phase, __ATOMIC_RELEASE);
 	tlb_inject_fault(fault);
-	tlb_entry_hook = probe_hook;
-	struct task *t = task_spawn("nullsys", 1000000000ull, probe.cpu, true);
-	if (t && wait_phase(1)) {
-		uint64_t first = probe.va;
-		vunmap((void *)probe.va);
-		vm_unmap_aliases();             /* the purge: a kernel-range flush */
-		uint64_t again = (uint64_t)vmap(b, PROBE_PAGES);
-		if (again == first) {           /* the same addresses, as the probe needs */
-			__atomic_store_n(&probe.phase, 2, __ATOMIC_RELEASE);
-			if (wait_phase(3)) {
-				stale = 0;
-				for (int i = 0; i < PROBE_PAGES; i++)
-					stale += probe.second[i] == 0xaaaa;
-			}
-		} else {
-			__atomic_store_n(&probe.phase, 2, __ATOMIC_RELEASE);
-			wait_phase(3);
-		}
-		vunmap((void *)again);
-	}
+	tlb_entry_hook = hook;
+	return task_spawn(prog, arg, probe.cpu, true);
+}
+
+static bool probe_remap(void)
+{
+	uint64_t first = probe.va;
+
+	vunmap((void *)probe.va);
+	vm_unmap_aliases();                     /* the purge: a kernel-range flush */
+	probe.va = (uint64_t)vmap(probe.b, PROBE_PAGES);
+	return probe.va == first;
+}
+
+static int probe_stale(void)
+{
+	int stale = 0;
+
+	for (int i = 0; i < PROBE_PAGES; i++)
+		stale += probe.second[i] == 0xaaaa;
+	return stale;
+}
+
+static void probe_finish(struct task *t)
+{
+	struct task_result r;
+
 	tlb_entry_hook = 0;
 	if (t) {
 		task_request_stop(t);
 		task_wait(t, &r);
 	}
 	tlb_inject_fault(TLB_FAULT_NONE);
+	vunmap((void *)probe.va);
 	vm_unmap_aliases();
 	for (int i = 0; i < PROBE_PAGES; i++) {
-		pmm_free(a[i]);
-		pmm_free(b[i]);
+		pmm_free(probe.a[i]);
+		pmm_free(probe.b[i]);
 	}
+}
+
+static int stale_probe(enum tlb_fault fault)
+{
+	struct task *t = probe_start(fault, probe_hook, "nullsys", 1000000000ull, 0);
+	int stale = -1;
+
+	if (t && wait_phase(1)) {
+		bool same = probe_remap();
+		/* Phase 2 lets the isolated CPU go on in any case. */
+		__atomic_store_n(&probe.phase, 2, __ATOMIC_RELEASE);
+		if (wait_phase(3) && same)
+			stale = probe_stale();
+	}
+	probe_finish(t);
 	return stale;
 }
 
@@ -343,52 +370,21 @@ static void cross_hook(void)
 
 static int cross_probe(enum tlb_fault fault)
 {
-	uint64_t a[PROBE_PAGES], b[PROBE_PAGES];
-	struct task_result r;
+	struct task *t = probe_start(fault, cross_hook, "spin", SPIN_FOREVER, -1);
 	int stale = -1;
 
-	for (int i = 0; i < PROBE_PAGES; i++) {
-		a[i] = pmm_alloc();
-		b[i] = pmm_alloc();
-		*(uint64_t *)phys_to_virt(a[i]) = 0xaaaa;
-		*(uint64_t *)phys_to_virt(b[i]) = 0xbbbb;
-	}
-	vm_unmap_aliases();
-	probe.cpu = cpumask_first(&housekeeping.isolated);
-	probe.va = (uint64_t)vmap(a, PROBE_PAGES);
-	__atomic_store_n(&probe.phase, -1, __ATOMIC_RELEASE);
-	tlb_inject_fault(fault);
-	tlb_entry_hook = cross_hook;
-	struct task *t = task_spawn("spin", SPIN_FOREVER, probe.cpu, true);
 	if (t && wait_user(probe.cpu)) {
 		__atomic_store_n(&probe.phase, 0, __ATOMIC_RELEASE);
 		smp_send_reschedule(probe.cpu);         /* entry 1: cache A */
 		if (wait_phase(1) && wait_user(probe.cpu)) {
-			uint64_t first = probe.va;
-			vunmap((void *)probe.va);
-			vm_unmap_aliases();             /* skipped: it is in user mode */
-			uint64_t again = (uint64_t)vmap(b, PROBE_PAGES);
+			bool same = probe_remap();      /* skipped: it is in user mode */
 			__atomic_store_n(&probe.phase, 2, __ATOMIC_RELEASE);
 			smp_send_reschedule(probe.cpu); /* entry 2: catch up, read */
-			if (wait_phase(3) && again == first) {
-				stale = 0;
-				for (int i = 0; i < PROBE_PAGES; i++)
-					stale += probe.second[i] == 0xaaaa;
-			}
-			vunmap((void *)again);
+			if (wait_phase(3) && same)
+				stale = probe_stale();
 		}
 	}
-	tlb_entry_hook = 0;
-	if (t) {
-		task_request_stop(t);
-		task_wait(t, &r);
-	}
-	tlb_inject_fault(TLB_FAULT_NONE);
-	vm_unmap_aliases();
-	for (int i = 0; i < PROBE_PAGES; i++) {
-		pmm_free(a[i]);
-		pmm_free(b[i]);
-	}
+	probe_finish(t);
 	return stale;
 }
 

@@ -10,11 +10,11 @@
 #include "arch/x86_64/traps.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/entry_area.h"
-#include "kernel/sched.h"
-#include "kernel/task.h"
 #include "arch/x86_64/lapic.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "kernel/sched.h"
+#include "kernel/task.h"
 #include "mm/kstack.h"
 #include "mm/tlb.h"
 #include "smp/percpu.h"
@@ -209,7 +209,8 @@ void trap_dispatch(struct trap_frame *f)
 			pr_warn("NMI on CPU %u, ignored\n", smp_processor_id());
 		return;
 	}
-	if (trap_from_user(f)) {
+	/* A machine check or a double fault is never the task's fault. */
+	if (trap_from_user(f) && f->vector != VEC_MC && f->vector != VEC_DF) {
 		user_trap(f);
 		return;
 	}

@@ -16,6 +16,8 @@
  */
 #include "kernel/ktest.h"
 #include "smp/percpu.h"
+#include "mm/kmalloc.h"
+#include "mm/pmm.h"
 #include "kernel/format.h"
 #include "kernel/printk.h"
 #include "kernel/string.h"
@@ -151,4 +153,14 @@ uint64_t ktest_call_faulting(uint64_t addr)
 			 : "rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "memory");
 	p->recover_rip = 0;
 	return p->fixup_count != before ? p->fixup_vector : 0;
+}
+
+uint64_t ktest_frames_free_or_kmalloc(void)
+{
+	struct pmm_stats ps;
+	struct kmalloc_stats ks;
+
+	pmm_get_stats(&ps);
+	kmalloc_get_stats(&ks);
+	return ps.free_frames + ks.slabs + ks.large_pages;
 }

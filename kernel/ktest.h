@@ -79,6 +79,14 @@ void ktest_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 uint64_t ktest_call_faulting(uint64_t addr);
 
+/*
+ * Frames that are free, or held by kmalloc's slabs and large allocations:
+ * code that frees everything it allocated leaves this unchanged, however
+ * kmalloc's slabs fill and empty meanwhile (compare kmalloc's live object
+ * count alongside).
+ */
+uint64_t ktest_frames_free_or_kmalloc(void);
+
 /* Run the suites named by spec ("all" or "a,b"); true if everything passed. */
 bool ktest_run(const char *spec);
 bool ktest_running(void);

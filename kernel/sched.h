@@ -36,5 +36,5 @@ void sched_idle_step(void);
 /* The running task is about to free its address space: load the kernel's. */
 void sched_leave_address_space(void);
 
-/* First C code of a new task (from arch/x86_64/switch.asm). */
+/* The end of a switch, on the next task's stack (kernel/task.c: task_start too). */
 void schedule_tail(void);

@@ -224,6 +224,13 @@ void task_fault(struct trap_frame *f)
 	task_kill(trap_name(f->vector), f->vector, addr, f->rip);
 }
 
+void task_start(void)
+{
+	schedule_tail();
+	if (__atomic_load_n(&this_cpu()->current->stop, __ATOMIC_ACQUIRE))
+		task_exit(0);
+}
+
 void task_request_stop(struct task *t)
 {
 	__atomic_store_n(&t->stop, true, __ATOMIC_RELEASE);    /* pairs with sched_return_to_user() */

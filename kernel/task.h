@@ -68,6 +68,9 @@ __attribute__((noreturn)) void task_kill(const char *why, uint64_t vector, uint6
 /* Ask t to exit(0) at its next return to user mode (and interrupt it). */
 void task_request_stop(struct task *t);
 
+/* A new task's first C code (arch/x86_64/switch.asm). */
+void task_start(void);
+
 /* Called by the scheduler on the next task once a dead one is switched out. */
 void task_reap(struct task *t);
 

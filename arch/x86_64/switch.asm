@@ -6,7 +6,7 @@
 ; context_switch, or, for a new task, at task_first_entry (task.c lays
 ; out that first frame).
 
-extern schedule_tail
+extern task_start
 extern return_to_user
 
 section .text
@@ -30,10 +30,11 @@ context_switch:
 	pop rbp
 	ret
 
-; A new task's first return: finish the switch, then go to user mode
-; through the trap frame that task_spawn() placed at the top of its stack.
+; A new task's first return: finish the switch (and exit at once if it was
+; asked to stop before it ever ran), then go to user mode through the trap
+; frame that task_spawn() placed at the top of its stack.
 global task_first_entry
 task_first_entry:
-	call schedule_tail
+	call task_start
 	cli
 	jmp return_to_user

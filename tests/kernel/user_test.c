@@ -100,20 +100,24 @@ static void thousand_faulting_tasks_leak_nothing(struct ktest *t)
 	struct task *batch[MAX_CPUS];
 	unsigned done = 0, killed = 0;
 
-	/* Warm up: kernel stacks are kept for reuse once a task has had one. */
-	for (unsigned i = 0; i < 2; i++) {
-		unsigned cpu, n = 0;
-		for_each_cpu(cpu, &cpu_online_mask)
-			batch[n++] = task_spawn("fault", 7, cpu, true);
-		for (unsigned k = 0; k < n; k++) {
-			struct task_result r;
-			KT_ASSERT(t, batch[k] != 0);
-			task_wait(batch[k], &r);
-		}
+	/*
+	 * Warm up: kernel stacks are kept for reuse once a task has had one,
+	 * and a batch below has up to one live task per CPU. Tasks that end
+	 * at once may hand their stack to the next before the batch is all
+	 * spawned, so the warm-up holds one task per CPU alive at once.
+	 */
+	unsigned cpu, n = 0;
+	for_each_cpu(cpu, &cpu_online_mask)
+		batch[n++] = task_spawn("spin", ~0ull, cpu, true);
+	for (unsigned k = 0; k < n; k++) {
+		struct task_result r;
+		KT_ASSERT(t, batch[k] != 0);
+		task_request_stop(batch[k]);
+		task_wait(batch[k], &r);
 	}
 	snapshot(&before);
 	while (done < FAULT_RUNS) {
-		unsigned cpu, n = 0;
+		n = 0;
 		for_each_cpu(cpu, &cpu_online_mask)
 			if (done + n < FAULT_RUNS)
 				batch[n++] = task_spawn("fault", 7, cpu, true);

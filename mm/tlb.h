@@ -31,8 +31,9 @@ void tlb_flush_local_range(uint64_t start, uint64_t end);
 void tlb_flush_local_all(void);
 
 /*
- * The policy hook: must CPU cpu get the flush IPI? For now every online
- * CPU; the deferred-flush protocol narrows it here and only here.
+ * The policy hook: must CPU cpu get the flush IPI? Every online CPU with
+ * coalesce_tlbi=off; with it on, not an isolated CPU whose cr3_state says
+ * USER (the protocol's sender step, mm/tlb.c). Decided here and only here.
  */
 _Bool tlb_flush_wants_ipi(unsigned cpu, void *info);
 

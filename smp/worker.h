@@ -2,8 +2,9 @@
 /*
  * Running a function on another CPU in thread context: on that CPU's own
  * stack, with interrupts on, so it may itself call other CPUs and wait.
- * The CPU's idle loop runs the work; until lull has a scheduler this is
- * how tests (and the boot CPU) give other CPUs something to do.
+ * The CPU's idle loop runs the work, before any task it has to run; tests
+ * use it to give other CPUs kernel work. A CPU busy with a user task only
+ * picks the work up once the task blocks or ends.
  */
 #include <stdbool.h>
 

@@ -86,8 +86,7 @@ void pti_flush_user_page(uint64_t va)
 	if (!pti.pti || !pti.pcid)
 		return;          /* no other tag holds it: the next CR3 write drops it */
 	if (pti.invpcid) {
-		struct { uint64_t pcid, addr; } desc = { PCID_USER, va };
-		__asm__ volatile("invpcid %0, %1" : : "m"(desc), "r"(0ull) : "memory");
+		invpcid(INVPCID_ADDR, PCID_USER, va);
 		return;
 	}
 	/* No INVPCID: the next exit to user mode loads the user table without

@@ -51,5 +51,15 @@ uint64_t pti_user_cr3(uint64_t pml4);
 /* The kernel's own tables, for CPUs running no user task. */
 uint64_t pti_idle_cr3(void);
 
+/* INVPCID: type 0 drops one address of pcid, type 1 all of pcid. */
+#define INVPCID_ADDR 0
+#define INVPCID_PCID 1
+static inline void invpcid(uint64_t type, uint64_t pcid, uint64_t addr)
+{
+	struct { uint64_t pcid, addr; } desc = { pcid, addr };
+
+	__asm__ volatile("invpcid %0, %1" : : "m"(desc), "r"(type) : "memory");
+}
+
 /* After unmapping the user page va from the loaded address space. */
 void pti_flush_user_page(uint64_t va);

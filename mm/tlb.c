@@ -104,16 +104,12 @@ void tlb_flush_local_range(uint64_t start, uint64_t end)
 /* Every kernel translation of this CPU, in every PCID that may hold one. */
 static void flush_all_kernel(void)
 {
-	struct percpu *me = this_cpu();
-
-	if (pti.invpcid) {
-		struct { uint64_t pcid, addr; } desc = { PCID_KERNEL, 0 };
-		__asm__ volatile("invpcid %0, %1" : : "m"(desc), "r"(1ull) : "memory");
-	} else {
-		/* Without NOFLUSH: drops the current PCID's (the kernel's) entries. */
-		write_cr3(read_cr3() & ~CR3_NOFLUSH);
+	if (!pti.invpcid) {
+		tlb_flush_local_all();  /* the current PCID, the kernel's */
+		return;
 	}
-	me->kflush_full++;
+	invpcid(INVPCID_PCID, PCID_KERNEL, 0);
+	this_cpu()->kflush_full++;
 }
 
 /*

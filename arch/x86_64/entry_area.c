@@ -44,16 +44,11 @@ static const struct {
 };
 #define EA_PARTS (sizeof(ea_parts) / sizeof(ea_parts[0]))
 
-static void release_frame(uint64_t phys)
-{
-	pmm_free(phys);
-}
-
 static void unmap_cpu(uint64_t base)
 {
 	for (unsigned i = 0; i < EA_PARTS; i++)
 		paging_unmap_range(kernel_pml4_phys, base + ea_parts[i].off, ea_parts[i].size,
-				   release_frame);
+				   pmm_free);
 }
 
 bool entry_area_create(unsigned cpu, struct percpu *p)

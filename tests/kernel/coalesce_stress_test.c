@@ -120,20 +120,13 @@ static void invariants_under_stress(struct ktest *t)
 	}
 	uint64_t want = boot_cmdline.coalesce_stress ? boot_cmdline.coalesce_stress : STRESS_FLUSHES;
 	stress.per_cpu = (want + hk - 1) / hk;
-	for_each_cpu(cpu, &housekeeping.isolated)
-		tasks[cpu] = task_spawn("nullsys", 1000000000ull, cpu, true);
+	coalesce_spawn_all(tasks, "nullsys", 1000000000ull);
 	tlb_entry_hook = canary_check_hook;
 	tlb_get_stats(&a);
 	run_on_housekeeping(canary_updater);
 	tlb_get_stats(&b);
 	tlb_entry_hook = 0;
-	for_each_cpu(cpu, &housekeeping.isolated) {
-		struct task_result r;
-		if (!tasks[cpu])
-			continue;
-		task_request_stop(tasks[cpu]);
-		task_wait(tasks[cpu], &r);
-	}
+	coalesce_stop_all(tasks);
 	for_each_cpu(cpu, &cpu_online_mask) {
 		if (!stress.va[cpu])
 			continue;

@@ -70,8 +70,7 @@ static void run_storm(struct ktest *t, bool coalesce, int rounds, struct storm *
 
 	*s = (struct storm){ 0 };
 	tlb_coalesce = coalesce;
-	for_each_cpu(cpu, &housekeeping.isolated)
-		s->tasks[cpu] = task_spawn("spin", SPIN_FOREVER, cpu, true);
+	coalesce_spawn_all(s->tasks, "spin", SPIN_FOREVER);
 	s->in_user = all_in_user();
 	for_each_cpu(cpu, &housekeeping.isolated) {
 		s->ipis[cpu] = cpu_area[cpu]->kflush_ipis;
@@ -87,13 +86,7 @@ static void run_storm(struct ktest *t, bool coalesce, int rounds, struct storm *
 		s->entries[cpu] = entries_of(cpu) - s->entries[cpu];
 	}
 	s->in_user &= all_in_user();
-	for_each_cpu(cpu, &housekeeping.isolated) {
-		struct task_result r;
-		if (!s->tasks[cpu])
-			continue;
-		task_request_stop(s->tasks[cpu]);
-		task_wait(s->tasks[cpu], &r);
-	}
+	coalesce_stop_all(s->tasks);
 	tlb_coalesce = saved;
 	s->flushes = b.flushes - a.flushes;
 	s->skipped = b.skipped - a.skipped;
@@ -188,17 +181,10 @@ static void catch_ups_per_entry(struct ktest *t)
 		c0 += cpu_area[cpu]->kflush_catchups;
 	}
 	tlb_get_stats(&a);
-	for_each_cpu(cpu, &housekeeping.isolated)
-		tasks[cpu] = task_spawn("nullsys", 1000000000ull, cpu, true);
+	coalesce_spawn_all(tasks, "nullsys", 1000000000ull);
 	for (int i = 0; i < STORM_ROUNDS_OFF / 3; i++)
 		coalesce_jit_cycle();
-	for_each_cpu(cpu, &housekeeping.isolated) {
-		struct task_result r;
-		if (!tasks[cpu])
-			continue;
-		task_request_stop(tasks[cpu]);
-		task_wait(tasks[cpu], &r);
-	}
+	coalesce_stop_all(tasks);
 	tlb_get_stats(&b);
 	for_each_cpu(cpu, &housekeeping.isolated) {
 		e1 += cpu_area[cpu]->kflush_catchups + cpu_area[cpu]->kflush_uptodate;

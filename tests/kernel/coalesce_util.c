@@ -5,6 +5,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/entry_area.h"
 #include "arch/x86_64/tsc.h"
+#include "kernel/task.h"
 #include "mm/pmm.h"
 #include "mm/pti.h"
 #include "mm/vmalloc.h"
@@ -40,4 +41,25 @@ bool coalesce_jit_cycle(void)
 	set_memory_x(code, 1);
 	vfree(code);                    /* executable: flushed at once */
 	return true;
+}
+
+void coalesce_spawn_all(struct task **tasks, const char *prog, uint64_t arg)
+{
+	unsigned cpu;
+
+	for_each_cpu(cpu, &housekeeping.isolated)
+		tasks[cpu] = task_spawn(prog, arg, cpu, true);
+}
+
+void coalesce_stop_all(struct task **tasks)
+{
+	unsigned cpu;
+
+	for_each_cpu(cpu, &housekeeping.isolated) {
+		struct task_result r;
+		if (!tasks[cpu])
+			continue;
+		task_request_stop(tasks[cpu]);
+		task_wait(tasks[cpu], &r);
+	}
 }

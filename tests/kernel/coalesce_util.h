@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 struct ktest;
+struct task;
 
 #define SPIN_FOREVER (~0ull)        /* user/spin.c's argument: until stopped */
 
@@ -14,6 +15,10 @@ struct ktest;
 bool coalesce_have_isolated(void);
 /* Wait (up to 2 s) until cpu runs in user mode, as its cr3_state says. */
 bool coalesce_wait_user(unsigned cpu);
+/* Start prog(arg) on every isolated CPU (tasks[cpu]; NULL where it failed). */
+void coalesce_spawn_all(struct task **tasks, const char *prog, uint64_t arg);
+/* Stop and wait for the tasks coalesce_spawn_all() started. */
+void coalesce_stop_all(struct task **tasks);
 /* One filter-program life cycle, as kernel/jit.c does it: 3 flushes. */
 bool coalesce_jit_cycle(void);
 

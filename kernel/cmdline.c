@@ -67,6 +67,20 @@ static const struct cmdline_word cmdline_words[] = {
 	  .min = 1, .max = 1000000, .unset = "off" },
 	{ .name = "coalesce_stress", .kind = CMDLINE_UINT, CMDLINE_FIELD(coalesce_stress),
 	  .min = 1, .max = 100000000, .unset = "10000" },
+	{ .name = "experiment_flushes", .kind = CMDLINE_UINT, CMDLINE_FIELD(experiment_flushes),
+	  .min = 1, .max = 100000000, .unset = "default" },
+	{ .name = "experiment_threshold_us", .kind = CMDLINE_UINT,
+	  CMDLINE_FIELD(experiment_threshold_us), .min = 1, .max = 1000000, .unset = "default" },
+	{ .name = "shell", .kind = CMDLINE_ONOFF, CMDLINE_FIELD(shell) },
+	{ .name = "serial", .kind = CMDLINE_ONOFF, CMDLINE_FIELD(serial) },
+	{ .name = "trace", .kind = CMDLINE_UINT, CMDLINE_FIELD(trace),
+	  .min = 0, .max = 1000000, .unset = "off" },
+	{ .name = "fuzz_calls", .kind = CMDLINE_UINT, CMDLINE_FIELD(fuzz_calls),
+	  .min = 1, .max = ~0ul, .unset = "default" },
+	{ .name = "fuzz_seed", .kind = CMDLINE_UINT, CMDLINE_FIELD(fuzz_seed),
+	  .min = 1, .max = ~0ul, .unset = "from the TSC" },
+	{ .name = "soak_seconds", .kind = CMDLINE_UINT, CMDLINE_FIELD(soak_seconds),
+	  .min = 1, .max = 86400 * 7, .unset = "default" },
 };
 
 #define CMDLINE_NWORDS (sizeof(cmdline_words) / sizeof(cmdline_words[0]))
@@ -85,6 +99,8 @@ void cmdline_defaults(struct cmdline *out)
 		.coalesce_tlbi = true,
 		.loglevel = 6,
 		.lazy_max_pages = 0,
+		.shell = true,
+		.serial = true,
 	};
 }
 

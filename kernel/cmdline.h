@@ -41,6 +41,21 @@ struct cmdline {
 	unsigned coalesce_window;
 	/* Kernel flushes the coalesce_stress suite does (0: its default). */
 	unsigned coalesce_stress;
+	/*
+	 * The boot-time experiment (kernel/experiment.c): experiment=coalesce
+	 * (coalescing off, then on; the default without ktest=), baseline (off
+	 * only) or none; flushes per phase and the noise probe's gap threshold
+	 * (0: the experiment's defaults, which also replace values out of range).
+	 */
+	unsigned experiment_flushes;
+	unsigned experiment_threshold_us;
+	bool shell;                 /* shell=on|off: the lull> prompt after the experiment, else power off */
+	bool serial;                /* serial=on|off: off never touches COM1 (machines without one) */
+	unsigned trace;             /* trace=N: events per CPU in the trace ring, 0 = off */
+	/* The syscall fuzzer (suite fuzz): calls in all, and the seed (0: from the TSC). */
+	unsigned long fuzz_calls;
+	unsigned long fuzz_seed;
+	unsigned soak_seconds;      /* suite soak: how long (0: its default) */
 };
 
 typedef void (*cmdline_warn_fn)(const char *msg);

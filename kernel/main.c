@@ -17,6 +17,7 @@
 #include "arch/x86_64/tsc.h"
 #include "arch/x86_64/vgacon.h"
 #include "kernel/cmdline.h"
+#include "kernel/experiment.h"
 #include "kernel/ktest.h"
 #include "kernel/multiboot2.h"
 #include "kernel/panic.h"
@@ -166,9 +167,11 @@ static void __attribute__((noreturn)) kmain_late(void)
 	irq_enable();
 	if (boot_cmdline.ktest[0])
 		power_off(ktest_run(boot_cmdline.ktest));
-	pr_info("lull: boot complete; a user program on every CPU:\n");
-	unsigned cpu;
-	for_each_cpu(cpu, &cpu_online_mask)
-		task_spawn("hello", 0, cpu, false);
+
+	struct experiment_opts opts;
+	experiment_boot_opts(&opts);
+	bool ok = experiment_run(&opts);
+	if (!boot_cmdline.shell)
+		power_off(ok);
 	cpu_idle_loop();
 }

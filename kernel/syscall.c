@@ -128,9 +128,9 @@ static int64_t sys_unmap(struct task *t, const struct trap_frame *f)
 
 	if (f->rsi == 0 || len < f->rsi || addr % PAGE_SIZE || !user_range_ok(addr, len))
 		return -E_INVAL;
-	/* Only what map() gave: not the program or its stack. */
+	/* Only what map() gave: not the program, its stack or the shared page. */
 	for (uint64_t a = addr; a < addr + len; a += PAGE_SIZE)
-		if (!(uvm_lookup(t->as, a) & PTE_FROM_MAP))
+		if (!(uvm_lookup(t->as, a) & PTE_FROM_MAP) || task_is_shared(t, a))
 			return -E_INVAL;
 	t->as->map_pages -= uvm_free(t->as, addr, len);
 	return 0;
@@ -156,12 +156,20 @@ static int64_t sys_taskid(struct task *t, const struct trap_frame *f)
 	return (int64_t)t->id;
 }
 
+/* Only a page from map(): the program's own image is not the kernel's to read. */
+static int64_t sys_share(struct task *t, const struct trap_frame *f)
+{
+	if (!user_range_ok(f->rdi, PAGE_SIZE) || !(uvm_lookup(t->as, f->rdi) & PTE_FROM_MAP))
+		return -E_INVAL;
+	return task_share(t, f->rdi);
+}
+
 static const syscall_fn syscalls[SYS_COUNT] = {
 	[SYS_EXIT] = sys_exit, [SYS_WRITE] = sys_write, [SYS_YIELD] = sys_yield,
 	[SYS_GETCPU] = sys_getcpu, [SYS_PIN] = sys_pin, [SYS_CLOCK] = sys_clock,
 	[SYS_SLEEP] = sys_sleep, [SYS_MAP] = sys_map, [SYS_UNMAP] = sys_unmap,
 	[SYS_JIT_LOAD] = sys_jit_load, [SYS_JIT_RUN] = sys_jit_run,
-	[SYS_JIT_FREE] = sys_jit_free, [SYS_TASKID] = sys_taskid,
+	[SYS_JIT_FREE] = sys_jit_free, [SYS_TASKID] = sys_taskid, [SYS_SHARE] = sys_share,
 };
 
 void syscall_dispatch(struct trap_frame *f)

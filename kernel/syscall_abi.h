@@ -27,6 +27,7 @@ enum {
 	SYS_JIT_RUN = 10,   /* jit_run(handle): the filter's result (32 bits) */
 	SYS_JIT_FREE = 11,  /* jit_free(handle) */
 	SYS_TASKID = 12,    /* taskid(): the caller's task number */
+	SYS_SHARE = 13,     /* share(addr): publish one map()ped page to the kernel */
 	SYS_COUNT
 };
 
@@ -54,3 +55,31 @@ enum {
 #define USER_STACK_SIZE  (64 * 1024ull)
 /* map() with addr 0 places memory from here up. */
 #define USER_MAP_BASE    0x0000100000000000ull
+
+/*
+ * share(addr): the page at addr (page-aligned, from map() with MAP_WRITE)
+ * becomes the task's shared page: the kernel may read it, and write its
+ * first word, while the task runs, without the task entering the kernel.
+ * Its contents are kept when the task ends, for whoever waits for it. One
+ * per task; a second call moves it; the shared page cannot be unmapped.
+ *
+ * The noise probe (user/noise.c) publishes its figures this way, so that
+ * reading them never interrupts the CPU being measured.
+ */
+struct probe_page {
+	uint64_t stop;          /* kernel -> probe: finish, publish, exit */
+	uint64_t loops;         /* probe -> kernel, from here on: TSC reads */
+	uint64_t gaps;          /* deltas over the threshold */
+	uint64_t gap_ticks;     /* their sum (TSC ticks) */
+	uint64_t max_gap;       /* the largest delta (TSC ticks) */
+	uint64_t start_tsc;     /* the first read */
+	uint64_t last_tsc;      /* the latest read */
+	uint64_t done;          /* the figures above are final */
+};
+
+/* The probe's argument: the gap threshold in TSC ticks, and how many of
+ * its publications pass between two system calls (0: none). */
+#define PROBE_ARG(threshold_ticks, sys_every) \
+	(((uint64_t)(sys_every) << 40) | ((uint64_t)(threshold_ticks) & PROBE_THRESHOLD_MASK))
+#define PROBE_THRESHOLD_MASK ((1ull << 40) - 1)
+

@@ -25,6 +25,7 @@
 #include "kernel/sched.h"
 #include "kernel/string.h"
 #include "mm/kstack.h"
+#include "mm/paging.h"
 #include "mm/pmm.h"
 #include "mm/uvm.h"
 #include "smp/ipi.h"
@@ -145,6 +146,7 @@ struct task *task_spawn(const char *name, uint64_t arg, unsigned cpu, bool wait)
 	t->id = __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED);
 	strlcpy(t->name, name, sizeof(t->name));
 	t->refs = wait ? 2 : 1;
+	t->share_lock = (spinlock_t)SPINLOCK_INIT;
 	t->waiter_cpu = wait ? (int)smp_processor_id() : -1;
 	fpu_init(t);
 	stack_layout(t, entry, arg);
@@ -183,11 +185,75 @@ bool task_run(const char *name, uint64_t arg, unsigned cpu, struct task_result *
 	return true;
 }
 
+int64_t task_share(struct task *t, uint64_t uaddr)
+{
+	uint64_t pte = uvm_lookup(t->as, uaddr);
+
+	if (uaddr % PAGE_SIZE || !(pte & PTE_P) || !(pte & PTE_W))
+		return -E_INVAL;
+	uint64_t flags = spin_lock_irqsave(&t->share_lock);
+	t->shared = phys_to_virt(pte & PTE_ADDR);
+	t->shared_uaddr = uaddr;
+	spin_unlock_irqrestore(&t->share_lock, flags);
+	return 0;
+}
+
+bool task_is_shared(const struct task *t, uint64_t uaddr)
+{
+	return t->shared && (uaddr & ~(uint64_t)(PAGE_SIZE - 1)) == t->shared_uaddr;
+}
+
+/* At exit, before the address space goes: keep the page's head. */
+static void share_end(struct task *t)
+{
+	uint64_t flags = spin_lock_irqsave(&t->share_lock);
+
+	if (t->shared) {
+		memcpy(t->share_copy, t->shared, SHARE_KEPT);
+		t->share_kept = true;
+		t->shared = 0;
+	}
+	spin_unlock_irqrestore(&t->share_lock, flags);
+}
+
+bool task_shared_read(struct task *t, void *buf, uint64_t len)
+{
+	uint64_t flags = spin_lock_irqsave(&t->share_lock);
+	bool ok = true;
+
+	if (len > SHARE_KEPT)
+		len = SHARE_KEPT;
+	/* The task writes its page while this reads: each aligned word is
+	 * read whole (volatile), which is all a progress figure needs; the
+	 * final figures are read after the task said `done`. */
+	if (t->shared)
+		for (uint64_t i = 0; i < len / 8; i++)
+			((uint64_t *)buf)[i] = ((volatile uint64_t *)t->shared)[i];
+	else if (t->share_kept)
+		memcpy(buf, t->share_copy, len);
+	else
+		ok = false;
+	spin_unlock_irqrestore(&t->share_lock, flags);
+	return ok;
+}
+
+bool task_shared_write(struct task *t, uint64_t off, uint64_t v)
+{
+	uint64_t flags = spin_lock_irqsave(&t->share_lock);
+	bool ok = t->shared && off % 8 == 0 && off < PAGE_SIZE;
+
+	if (ok)
+		__atomic_store_n((uint64_t *)(t->shared + off), v, __ATOMIC_RELEASE);
+	spin_unlock_irqrestore(&t->share_lock, flags);
+	return ok;
+}
+
 /* Everything that needs the task's own context, then switch away for good. */
 static __attribute__((noreturn)) void finish(struct task *t, int code)
 {
 	irq_enable();                   /* freeing filter programs flushes on every CPU */
 	jit_release_all(t);
+	share_end(t);
 	irq_disable();
 	sched_leave_address_space();
 	uvm_destroy(t->as);

@@ -7,9 +7,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "kernel/syscall_abi.h"
+#include "smp/spinlock.h"
 
 struct trap_frame;
 struct addr_space;
+
+#define SHARE_KEPT 64               /* bytes of a shared page kept after the task */
+_Static_assert(sizeof(struct probe_page) <= SHARE_KEPT, "the probe's page is kept whole");
 
 enum task_state { TASK_RUNNABLE, TASK_SLEEPING, TASK_DEAD };
 
@@ -34,6 +38,16 @@ struct task {
 	int waiter_cpu;             /* a CPU to wake when it is done, or -1 */
 	bool stop;                  /* asked to exit at its next return to user mode */
 	int refs;                   /* atomic: the running task, plus a waiter */
+	/*
+	 * SYS_SHARE: the shared page through the direct map while the task
+	 * lives, and its first SHARE_KEPT bytes once it has ended. share_lock
+	 * guards `shared`: the task's exit clears it before the page is freed.
+	 */
+	spinlock_t share_lock;
+	uint8_t *shared;
+	uint64_t shared_uaddr;
+	bool share_kept;
+	uint64_t share_copy[SHARE_KEPT / 8];
 	/* SSE and x87 state while switched out (FXSAVE image). */
 	uint8_t fpu[512] __attribute__((aligned(16)));
 };
@@ -65,11 +79,29 @@ __attribute__((noreturn)) void task_fault(struct trap_frame *f);
 __attribute__((noreturn)) void task_kill(const char *why, uint64_t vector, uint64_t addr,
 					 uint64_t rip);
 
+/* Has t ended (a task started with wait, not yet waited for)? */
+static inline bool task_done(const struct task *t)
+{
+	return __atomic_load_n(&t->done, __ATOMIC_ACQUIRE);   /* pairs with task_reap() */
+}
+
 /* Ask t to exit(0) at its next return to user mode (and interrupt it). */
 void task_request_stop(struct task *t);
 
 /* A new task's first C code (arch/x86_64/switch.asm). */
 void task_start(void);
+
+/* SYS_SHARE for the running task t: 0 or -E_INVAL. */
+int64_t task_share(struct task *t, uint64_t uaddr);
+/* Is uaddr's page t's shared page? */
+bool task_is_shared(const struct task *t, uint64_t uaddr);
+/*
+ * Copy len (<= SHARE_KEPT) bytes of t's shared page: live while t runs,
+ * as it was at the end afterwards. false if t never shared a page.
+ */
+bool task_shared_read(struct task *t, void *buf, uint64_t len);
+/* Store v at byte offset off (8-aligned) of t's live shared page; false if none. */
+bool task_shared_write(struct task *t, uint64_t off, uint64_t v);
 
 /* Called by the scheduler on the next task once a dead one is switched out. */
 void task_reap(struct task *t);

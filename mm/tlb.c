@@ -205,12 +205,12 @@ _Bool tlb_flush_wants_ipi(unsigned cpu, void *info)
 	 * cache line on the flush path. */
 	if (cpu == me->cpu)
 		return 1;
-	if (tlb_coalesce && cpu_is_isolated(cpu)) {
+	if (cpu_is_isolated(cpu)) {
 		/* Sender step 2. Ordered after the page-table writes by the
 		 * locked add in flush_tlb_kernel_range; pairs with the xchg
 		 * of SET_CR3_STATE_KERNEL (arch/x86_64/cr3.inc). */
-		uint64_t state = __atomic_load_n(&cpu_area[cpu]->ea->cr3_state, __ATOMIC_RELAXED);
-		if (state == CR3_STATE_USER) {
+		if (tlb_coalesce && __atomic_load_n(&cpu_area[cpu]->ea->cr3_state,
+						    __ATOMIC_RELAXED) == CR3_STATE_USER) {
 			me->kflush_skipped++;
 			return 0;
 		}

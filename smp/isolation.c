@@ -13,15 +13,42 @@ static void warn_line(const char *msg)
 	pr_warn("%s\n", msg);
 }
 
-void isolation_init(void)
+static void isolation_print(void)
 {
-	const struct cmdline *c = &boot_cmdline;
 	char line[160];
 
-	housekeeping_parse(c->nohz_full[0] ? c->nohz_full : 0, c->isolcpus[0] ? c->isolcpus : 0,
-			   nr_cpus, &housekeeping, warn_line);
 	for (int t = 0; t < HK_TYPES; t++) {
 		housekeeping_format(&housekeeping, t, line, sizeof(line));
 		pr_info("%s\n", line);
 	}
+}
+
+void isolation_init(void)
+{
+	const struct cmdline *c = &boot_cmdline;
+
+	housekeeping_parse(c->nohz_full[0] ? c->nohz_full : 0, c->isolcpus[0] ? c->isolcpus : 0,
+			   nr_cpus, &housekeeping, warn_line);
+	isolation_print();
+}
+
+static int warnings;
+
+static void count_warning(const char *msg)
+{
+	warnings++;
+	pr_warn("%s\n", msg);
+}
+
+bool isolation_set(const char *cpus)
+{
+	struct housekeeping hk;
+
+	warnings = 0;
+	housekeeping_parse(cpus, 0, nr_cpus, &hk, count_warning);
+	if (warnings)
+		return false;
+	housekeeping = hk;
+	isolation_print();
+	return true;
 }

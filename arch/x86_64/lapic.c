@@ -106,11 +106,19 @@ static void send_icr(uint32_t apic_id, uint32_t low)
 		wrmsr(0x800 + (REG_ICR_LO >> 4), ((uint64_t)apic_id << 32) | low);
 		return;
 	}
-	/* xAPIC: uncached MMIO stores are ordered after earlier stores. */
+	/*
+	 * xAPIC: uncached MMIO stores are ordered after earlier stores. The
+	 * ICR is two registers: an interrupt handler that sent an IPI between
+	 * the two writes would leave its destination in ICR_HI, and this IPI
+	 * would go there instead. Interrupts are off across the pair (NMIs
+	 * only send IPIs on the way to a stop, when no IPI is expected).
+	 */
+	uint64_t flags = irq_save();
 	for (int i = 0; i < 1000000 && (rd(REG_ICR_LO) & ICR_PENDING); i++)
 		cpu_relax();
 	wr(REG_ICR_HI, apic_id << 24);
 	wr(REG_ICR_LO, low);
+	irq_restore(flags);
 }
 
 void lapic_send_ipi(uint32_t apic_id, uint8_t vector)

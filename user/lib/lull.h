@@ -35,6 +35,7 @@ int64_t sys_jit_load(const uint32_t *imms, uint64_t n);
 int64_t sys_jit_run(int64_t handle);
 int64_t sys_jit_free(int64_t handle);
 int64_t sys_taskid(void);
+int64_t sys_share(void *page);
 
 /*
  * Format into a buffer on the stack and write it with one system call, so

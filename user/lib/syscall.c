@@ -75,3 +75,8 @@ int64_t sys_taskid(void)
 {
 	return SYSCALL0(SYS_TASKID);
 }
+
+int64_t sys_share(void *page)
+{
+	return SYSCALL1(SYS_SHARE, (uint64_t)(uintptr_t)page);
+}

@@ -110,14 +110,6 @@ else
   refuse 6 "$dev is not a block device"
 fi
 
-if [ "$kind" = disk ] && [ ! -w "$target" ] && [ "$(id -u)" != 0 ]; then
-  command -v sudo >/dev/null ||
-    fail 17 "cannot write $target as $(id -un); run this as root"
-  echo "usb: writing $target needs root; asking sudo" >&2
-  exec sudo -- env YES="${YES:-}" IMAGE="${IMAGE:-}" \
-    "$(readlink -f -- "$0")" "$iso" "$dev"
-fi
-
 # --- the disk and everything stacked on it ------------------------------------
 # stack: maj:min -> name for the disk, its partitions and, recursively, every
 # device whose data passes through them (dm, md: sysfs "holders"). A mount or
@@ -210,7 +202,16 @@ if [ "$kind" = disk ]; then
   size=$((sectors * 512))                       # sysfs counts 512-byte sectors
   [ "$size" -ge "$iso_size" ] ||
     refuse 15 "$dev holds $size bytes, the ISO needs $iso_size"
-  [ -w "$target" ] || fail 17 "cannot open $target for writing"
+  # The checks above need no privilege, so a refusal asks for no password.
+  # sudo runs them again, as root, before the question.
+  if [ ! -w "$target" ]; then
+    if [ "$(id -u)" = 0 ] || ! command -v sudo >/dev/null; then
+      fail 17 "cannot open $target for writing as $(id -un); run this as root"
+    fi
+    echo "usb: writing $target needs root; asking sudo" >&2
+    exec sudo -- env YES="${YES:-}" IMAGE="${IMAGE:-}" \
+      "$(readlink -f -- "$0")" "$iso" "$dev"
+  fi
 
   vendor=$(attr "$sysdir/device/vendor") model=$(attr "$sysdir/device/model")
   case $sysdir in
@@ -228,6 +229,11 @@ if [ "$kind" = disk ]; then
   echo "transport: $transport"
 else
   name=${target##*/}
+  if [ -e "$target" ]; then
+    [ -w "$target" ] || fail 17 "cannot open $target for writing"
+  else
+    [ -w "$(dirname -- "$target")" ] || fail 17 "cannot create $target"
+  fi
   echo "image:     $target (a regular file, IMAGE=1)"
 fi
 echo "ISO:       $iso ($iso_size bytes)"

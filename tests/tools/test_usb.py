@@ -200,6 +200,25 @@ class FileTest(UsbCase):
         self.assertRefused(p, "declined")
         self.assertFalse((self.tmp / "new.img").exists())
 
+    def test_a_bad_read_back_fails(self):
+        # A dd that stores one wrong byte, as a failing stick would: only the
+        # read-back can tell.
+        bin_dir = self.tmp / "bin"
+        bin_dir.mkdir()
+        fake = bin_dir / "dd"
+        fake.write_text("#!/bin/bash\n"
+                        f"{shutil.which('dd')} \"$@\" || exit\n"
+                        "for a; do case $a in of=*) printf X | "
+                        f"{shutil.which('dd')} of=\"${{a#of=}}\" bs=1 seek=1000 conv=notrunc "
+                        "status=none ;; esac; done\n")
+        fake.chmod(0o755)
+        target = self.tmp / "stick.img"
+        p = self.usb(target, YES=1, IMAGE=1, PATH=f"{bin_dir}:{os.environ['PATH']}")
+        self.assertRefused(p, "verify", "verification FAILED")
+        self.assertEqual(target.read_bytes()[1000:1001], b"X")
+        self.assertIn("sha256 " + sha256(self.iso_bytes) + " ", p.stdout)
+        self.assertIn("sha256 " + sha256(target.read_bytes()) + " ", p.stdout)
+
     def test_answer_name_or_yes_writes(self):
         for answer in ("stick.img\n", "yes\n"):
             target = self.tmp / "stick.img"

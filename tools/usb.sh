@@ -92,6 +92,8 @@ if [ -z "$target" ] || [ ! -e "$target" ]; then
   if [ "${IMAGE:-}" = 1 ] && [ -n "$target" ] && [[ $target != /dev/* ]] &&
      [ -d "$(dirname -- "$target")" ]; then
     kind="file"
+  elif [[ $dev != */* ]] && [ -b "/dev/$dev" ]; then
+    refuse 4 "$dev does not exist here (the disk is /dev/$dev)"
   else
     refuse 4 "$dev does not exist"
   fi
@@ -131,6 +133,7 @@ collect() {
     holders+=("${entry##*/}")
     collect "$(readlink -f -- "$entry")"
   done
+  return 0
 }
 
 # Mount points on the stack: rootish gets /, /boot and /boot/efi, mounted the

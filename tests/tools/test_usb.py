@@ -1,8 +1,8 @@
 """Tests for tools/usb.sh, the guarded USB writer (run by make test, or:
 python3 -m unittest discover -s tests/tools -p test_usb.py).
 
-Every refusal is checked by its exit status and its message, and every
-refusal that comes after nothing was written checks that nothing was. The
+Every refusal is checked by its exit status and its one-line message, and
+where the target held something, that it still holds it. The
 file cases run anywhere. The disk cases need root and losetup: they attach
 loop devices to files in a temporary directory, and where a disk must look
 removable they point the script at a fake sysfs tree (LULL_USB_SYSFS) that
@@ -324,6 +324,13 @@ class LoopTest(UsbCase):
         dev, _ = self.attach(DISK_SIZE)
         self.assertRefused(self.usb(dev, YES=1), "fixed", "not a removable disk")
 
+    def test_bare_name(self):
+        dev, backing = self.attach(DISK_SIZE)
+        p = self.usb(dev.name, YES=1, LULL_USB_SYSFS=self.fake_sysfs(dev),
+                     LULL_USB_MOUNTINFO=self.empty_mounts)
+        self.assertRefused(p, "missing", f"the disk is {dev}")
+        self.assertEqual(backing.read_bytes().count(0), DISK_SIZE)
+
     def test_partition(self):
         dev, _ = self.attach(DISK_SIZE, partitioned=True)
         p = self.usb(Path(f"{dev}p1"), YES=1)
@@ -357,7 +364,10 @@ class LoopTest(UsbCase):
         p = self.usb(dev, YES=1, LULL_USB_SYSFS=sysfs, LULL_USB_MOUNTINFO=table)
         self.assertRefused(p, "rootish", "holds /")
         # /boot by its source alone, the way btrfs shows an anonymous maj:min.
-        table.write_text("27 1 254:0 / / rw - ext4 /dev/vda rw\n"
+        # Lines that name no disk of this machine are passed over.
+        table.write_text("27 1 254:0 / / rw - ext4 /dev/lull-usb-test-none rw\n"
+                         "\n"
+                         "28 27 0:40 / /tmp rw - tmpfs /tmp rw\n"
                          f"31 27 0:99 / /boot rw shared:5 - btrfs {dev}p1 rw\n")
         p = self.usb(dev, YES=1, LULL_USB_SYSFS=sysfs, LULL_USB_MOUNTINFO=table)
         self.assertRefused(p, "rootish", "holds /boot")

@@ -4,6 +4,9 @@
 #   make iso          build/lull.iso (hybrid BIOS + UEFI)
 #   make run          boot the ISO in QEMU, serial on this terminal
 #   make debug        the same, halted, with a gdb stub (then: make gdb)
+#   make usb DEV=/dev/sdX
+#                     write the ISO to a USB stick and verify it (tools/usb.sh
+#                     refuses anything but an unused removable whole disk)
 #   make test         host unit tests + the QEMU matrix + the spin models;
 #                     ends "N passed, N failed"
 #   make model        the spin models of tests/model only (seconds)
@@ -73,7 +76,7 @@ KOBJS := $(patsubst %.c,build/%.o,$(KSRC_C)) \
 
 FONT := /usr/share/consolefonts/Uni2-VGA16.psf.gz
 
-.PHONY: all iso run debug gdb test test-large test-bochs bench-host host-test model deps clean
+.PHONY: all iso run debug usb gdb test test-large test-bochs bench-host host-test model deps clean
 all: build/lull.elf
 
 # Objects depend on the flags: a changed CC, DEBUG or CFLAGS rebuilds them.
@@ -218,6 +221,21 @@ build/lull.iso: build/lull.elf build/cmdline.txt iso/grub.cfg tools/mkiso.sh
 	$(Q)tools/mkiso.sh build/lull.elf "$$(cat build/cmdline.txt)" $@
 
 iso: build/lull.iso
+
+# --- USB stick ---------------------------------------------------------------
+# make usb DEV=/dev/sdX [YES=1] [IMAGE=1]: the ISO onto a stick, for real
+# hardware. tools/usb.sh checks that DEV is a removable, unused whole disk,
+# asks before writing (YES=1 does not), reads the stick back and compares
+# checksums; IMAGE=1 lets DEV be an image file. Run by a user, it asks sudo
+# for the write. A missing DEV is reported before the ISO is built.
+ifneq ($(filter usb,$(MAKECMDGOALS)),)
+ifeq ($(strip $(DEV)),)
+$(error make usb needs DEV, the stick's whole disk: make usb DEV=/dev/sdX (lsblk -d lists disks))
+endif
+endif
+
+usb: iso
+	YES='$(YES)' IMAGE='$(IMAGE)' tools/usb.sh build/lull.iso "$(DEV)"
 
 # --- run, debug, test ----------------------------------------------------------
 QEMU_ENV = CPUS=$(CPUS) MEM=$(MEM) FIRMWARE=$(FIRMWARE) MACHINE=$(MACHINE) ACCEL=$(ACCEL)

@@ -25,6 +25,7 @@
 #include "smp/isolation.h"
 #include "smp/percpu.h"
 #include "smp/smp.h"
+#include "smp/worker.h"
 
 #define STORM_FLUSHES_PER_ROUND 3   /* kernel/jit.c: set_memory_ro, set_memory_x, vfree */
 #define SYS_EVERY        8          /* on+sys: probe publications between system calls */
@@ -211,7 +212,7 @@ static void idle_until(uint64_t deadline)
 	if (now >= deadline)
 		return;
 	timer_oneshot_us(tsc_to_us(deadline - now) + 1);
-	sched_idle_step();
+	cpu_idle_step();
 }
 
 static uint64_t ms_to_tsc(uint64_t ms)

@@ -23,6 +23,7 @@
 #include "kernel/panic.h"
 #include "kernel/power.h"
 #include "kernel/sched.h"
+#include "kernel/shell.h"
 #include "kernel/task.h"
 #include "kernel/printk.h"
 #include "mm/kstack.h"
@@ -173,5 +174,5 @@ static void __attribute__((noreturn)) kmain_late(void)
 	bool ok = experiment_run(&opts);
 	if (!boot_cmdline.shell)
 		power_off(ok);
-	cpu_idle_loop();
+	shell_run();
 }

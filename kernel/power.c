@@ -23,3 +23,28 @@ void power_off(bool success)
 	pr_info("lull: this machine cannot be powered off by software yet; halted\n");
 	cpu_halt_forever();
 }
+
+#define PCI_RESET_PORT   0xcf9     /* bit 1: hard reset, bit 2: do it */
+#define I8042_CMD_PORT   0x64
+#define I8042_PULSE_RESET 0xfe
+
+void power_reboot(void)
+{
+	pr_info("lull: rebooting\n");
+	serial_drain();
+	irq_disable();
+	outb(PCI_RESET_PORT, 0x02);
+	outb(PCI_RESET_PORT, 0x06);
+	for (volatile int i = 0; i < 1000000; i++)
+		;
+	/* Wait (bounded) for the controller's input buffer, then pulse reset. */
+	for (int i = 0; i < 100000 && (inb(I8042_CMD_PORT) & 2); i++)
+		cpu_relax();
+	outb(I8042_CMD_PORT, I8042_PULSE_RESET);
+	for (volatile int i = 0; i < 1000000; i++)
+		;
+	/* A triple fault: no IDT, then an exception. */
+	struct { uint16_t limit; uint64_t base; } __attribute__((packed)) none = { 0, 0 };
+	__asm__ volatile("lidt %0; int3" : : "m"(none));
+	cpu_halt_forever();
+}

@@ -10,3 +10,7 @@
 #define QEMU_EXIT_FAIL 0x11
 
 __attribute__((noreturn)) void power_off(bool success);
+
+/* Restart the machine: the PCI reset register, the keyboard controller's
+ * reset line, then a triple fault; whichever works first. */
+__attribute__((noreturn)) void power_reboot(void);

@@ -13,21 +13,25 @@
 #include "smp/ipi.h"
 #include "smp/percpu.h"
 
-void cpu_idle_loop(void)
+void cpu_idle_step(void)
 {
 	struct percpu *me = this_cpu();
 
-	for (;;) {
-		irq_disable();
-		struct smp_work *w = __atomic_exchange_n(&me->idle_work, 0, __ATOMIC_ACQUIRE);
-		if (!w) {
-			sched_idle_step();      /* run tasks, or halt */
-			continue;
-		}
-		irq_enable();
-		w->fn(w->arg);
-		__atomic_store_n(&w->done, true, __ATOMIC_RELEASE);   /* pairs with smp_work_wait() */
+	irq_disable();
+	struct smp_work *w = __atomic_exchange_n(&me->idle_work, 0, __ATOMIC_ACQUIRE);
+	if (!w) {
+		sched_idle_step();      /* run tasks, or halt */
+		return;
 	}
+	irq_enable();
+	w->fn(w->arg);
+	__atomic_store_n(&w->done, true, __ATOMIC_RELEASE);   /* pairs with smp_work_wait() */
+}
+
+void cpu_idle_loop(void)
+{
+	for (;;)
+		cpu_idle_step();
 }
 
 bool smp_work_post(unsigned cpu, struct smp_work *w)

@@ -16,6 +16,9 @@ struct smp_work {
 
 /* The loop every CPU ends in: run posted work, else halt until an interrupt. */
 __attribute__((noreturn)) void cpu_idle_loop(void);
+/* One step of it: posted work, else runnable tasks, else halt until an
+ * interrupt (for idle contexts that wait for something: the shell). */
+void cpu_idle_step(void);
 /*
  * Post w (fn and arg set by the caller) to cpu's idle loop and wake it.
  * false if cpu is not online, is the caller, or has unfinished work.

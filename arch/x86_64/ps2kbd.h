@@ -41,6 +41,7 @@ bool ps2kbd_pending(void);
  * Test hook: put byte in the controller's output buffer as if the keyboard
  * had sent it (i8042 command 0xd2), raising IRQ 1. Not translated: pass a
  * set 1 code. false if there is no controller or it did not take the byte.
+ * One caller at a time (a command and its byte must not interleave).
  */
 bool ps2kbd_inject(uint8_t byte);
 

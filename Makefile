@@ -258,7 +258,7 @@ gdb: build/lull.elf
 HOST_PURE := kernel/format.c kernel/string.c kernel/cmdline.c \
 	kernel/multiboot2.c mm/memmap.c mm/frame_bitmap.c arch/x86_64/acpi.c \
 	smp/cpumask.c smp/cpulist.c smp/housekeeping.c mm/va_tree.c mm/rbtree.c kernel/elf.c \
-	kernel/shell_line.c
+	kernel/shell_line.c arch/x86_64/scancode.c mm/ptdump.c
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-I. -DLULL_HOST -fno-builtin -MMD -MP
 HOST_TESTS := $(patsubst tests/host/%.c,build/host/%,$(wildcard tests/host/test_*.c))

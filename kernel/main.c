@@ -11,6 +11,7 @@
 #include "arch/x86_64/hpet.h"
 #include "arch/x86_64/ioapic.h"
 #include "arch/x86_64/lapic.h"
+#include "arch/x86_64/ps2kbd.h"
 #include "arch/x86_64/serial.h"
 #include "arch/x86_64/timer.h"
 #include "arch/x86_64/traps.h"
@@ -149,6 +150,8 @@ void __attribute__((noreturn)) kmain(uint32_t magic, uint64_t mbi_phys, uint64_t
 	ioapic_init();                  /* device interrupts: */
 	if (serial_present() && ioapic_route_isa(4, VEC_SERIAL, percpu_boot.apic_id))
 		serial_enable_rx_irq(VEC_SERIAL);   /* COM1 input to the boot CPU */
+	if (ps2kbd_init() && ioapic_route_isa(1, VEC_KEYBOARD, percpu_boot.apic_id))
+		ps2kbd_enable_irq(VEC_KEYBOARD);    /* and the PS/2 keyboard's */
 
 	/* Leave the boot stack for a kernel stack with a guard page. */
 	uint64_t top = kstack_alloc();

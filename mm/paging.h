@@ -76,5 +76,3 @@ uint64_t paging_unmap_range(uint64_t pml4_phys, uint64_t va, uint64_t size,
  * only in part); -1 if part of it is not mapped or out of memory. No flush. */
 int paging_protect_range(uint64_t pml4_phys, uint64_t va, uint64_t size,
 			 uint64_t set, uint64_t clear);
-/* Print the mappings of [start, end), neighbours of equal permissions merged. */
-void paging_dump(uint64_t pml4_phys, uint64_t start, uint64_t end);

@@ -1,10 +1,9 @@
 /*
- * Range operations on page tables (mm/paging.h): map, unmap, protect,
- * dump. Built on the single-page walk in mm/paging.c.
+ * Range operations on page tables (mm/paging.h): map, unmap, protect.
+ * Built on the single-page walk in mm/paging.c; mm/ptdump.c prints tables.
  */
 #include "mm/paging.h"
 #include "mm/pmm.h"
-#include "kernel/printk.h"
 
 int paging_map_range(uint64_t pml4_phys, uint64_t va, uint64_t pa, uint64_t size,
 		     uint64_t flags)
@@ -87,40 +86,4 @@ int paging_protect_range(uint64_t pml4_phys, uint64_t va, uint64_t size,
 		*leaf = (*leaf | set) & ~clear;
 	}
 	return 0;
-}
-
-static void print_run(uint64_t start, uint64_t end, uint64_t e)
-{
-	pr_info("  %016llx-%016llx %8llu KiB %c%c%c%s\n", (unsigned long long)start,
-		(unsigned long long)(end - 1), (unsigned long long)((end - start) >> 10),
-		'r', e & PTE_W ? 'w' : '-', e & PTE_NX ? '-' : 'x',
-		e & PTE_U ? " user" : "");
-}
-
-void paging_dump(uint64_t pml4_phys, uint64_t start, uint64_t end)
-{
-	const uint64_t bits = PTE_W | PTE_NX | PTE_U;
-	uint64_t run_start = 0, run_bits = 0, run_end = 0;
-	bool in_run = false;
-
-	for (uint64_t va = start; va < end && va >= start; ) {
-		uint64_t size = PAGE_SIZE, e = paging_lookup(pml4_phys, va, &size);
-		uint64_t next = (va & ~(size - 1)) + size;
-		if (in_run && (!e || (e & bits) != run_bits || va != run_end)) {
-			print_run(run_start, run_end, run_bits);
-			in_run = false;
-		}
-		if (e && !in_run) {
-			run_start = va;
-			run_bits = e & bits;
-			in_run = true;
-		}
-		if (e)
-			run_end = next;
-		if (next <= va)
-			break;                     /* wrapped at the top of the address space */
-		va = next;
-	}
-	if (in_run)
-		print_run(run_start, run_end, run_bits);
 }

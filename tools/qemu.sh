@@ -5,6 +5,7 @@
 #
 # Environment (defaults in brackets):
 #   CPUS [8] (a count or a full -smp value)  CPU_MODEL [max]  MEM [512M]  FIRMWARE [bios] bios|uefi  MACHINE [pc] pc|q35
+#   (QEMU machine options may follow: MACHINE=q35,i8042=off)
 #   ACCEL [tcg] tcg|kvm   SERIAL [mon:stdio]  (the harness passes file:PATH)
 #   DISPLAY_OPT [-display none when $DISPLAY is unset]   V=1 prints the command
 #
@@ -31,8 +32,8 @@ if [ -z "${DISPLAY_OPT+set}" ]; then
 fi
 
 case $MACHINE in
-  pc|q35) ;;
-  *) bad "MACHINE=$MACHINE: expected pc or q35" ;;
+  pc|q35|pc,*|q35,*) ;;
+  *) bad "MACHINE=$MACHINE: expected pc or q35, with any options after a comma" ;;
 esac
 
 case $ACCEL in

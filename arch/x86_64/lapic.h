@@ -10,6 +10,7 @@
 /* Vectors lull assigns. Higher vectors have higher priority. */
 #define VEC_TIMER          0x40
 #define VEC_SERIAL         0x41
+#define VEC_KEYBOARD       0x42
 #define VEC_CALL_FUNCTION  0xf0
 #define VEC_RESCHEDULE     0xf1
 #define VEC_APIC_ERROR     0xfe

@@ -117,6 +117,15 @@ int serial_getc(void)
 	return c;
 }
 
+bool serial_rx_pending(void)
+{
+	uint64_t flags = spin_lock_irqsave(&rx_lock);
+	bool pending = rx_head != rx_tail;
+
+	spin_unlock_irqrestore(&rx_lock, flags);
+	return pending;
+}
+
 void serial_set_loopback(bool on)
 {
 	uint8_t mcr = inb(COM1 + MCR);

@@ -13,6 +13,8 @@ void serial_drain(void);
 void serial_enable_rx_irq(uint8_t vector);
 /* The next received byte, or -1. */
 int serial_getc(void);
+/* Is a received byte waiting? */
+bool serial_rx_pending(void);
 /* Loopback mode (what is sent is received), for the tests. */
 void serial_set_loopback(bool on);
 void serial_put_raw(uint8_t c);

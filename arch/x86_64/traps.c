@@ -138,7 +138,8 @@ static enum irq_cause irq_cause_of(uint64_t vector)
 	case VEC_TIMER: return IRQ_TIMER;
 	case VEC_CALL_FUNCTION: return IRQ_CALL_IPI;
 	case VEC_RESCHEDULE: return IRQ_RESCHED_IPI;
-	case VEC_SERIAL: return IRQ_DEVICE;
+	case VEC_SERIAL:
+	case VEC_KEYBOARD: return IRQ_DEVICE;
 	default: return IRQ_OTHER;
 	}
 }

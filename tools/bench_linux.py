@@ -62,7 +62,6 @@ import gzip
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tarfile
@@ -236,11 +235,13 @@ def extract(deb, members, dest):
         return
     dest.mkdir(parents=True, exist_ok=True)
     p = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", str(deb)], stdout=subprocess.PIPE)
+    # The "data" filter refuses absolute paths and links out of dest.
+    safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
     with tarfile.open(fileobj=p.stdout, mode="r|") as tar:
         for m in tar:
-            path = m.name.lstrip("./")
+            path = m.name.removeprefix("./")
             if m.isfile() and any(path.startswith(w) for w in members):
-                tar.extract(m, dest, set_attrs=False)
+                tar.extract(m, dest, **safe)
     if p.wait() != 0:
         raise BenchError(f"dpkg-deb --fsys-tarfile {deb} failed: is the .deb complete?")
     done.touch()

@@ -76,7 +76,8 @@ KOBJS := $(patsubst %.c,build/%.o,$(KSRC_C)) \
 
 FONT := /usr/share/consolefonts/Uni2-VGA16.psf.gz
 
-.PHONY: all iso run debug usb gdb test test-large test-bochs bench-host host-test model deps clean
+.PHONY: all iso run debug usb gdb test test-large test-bochs bench bench-host bench-linux soak \
+	host-test model deps clean
 all: build/lull.elf
 
 # Objects depend on the flags: a changed CC, DEBUG or CFLAGS rebuilds them.
@@ -288,6 +289,16 @@ model: deps
 # The vmalloc index against a first-fit list: operations per second (figures, not a test).
 bench-host: build/host/bench_va_tree
 	build/host/bench_va_tree
+
+# --- stock Linux beside lull ---------------------------------------------------
+# Debian's own kernel in the same QEMU: IPIs reaching isolated CPUs per
+# flush_tlb_kernel_range (docs/bench-linux.md). Fetches packages with apt-get
+# download into build/linux-cache; writes build/bench/linux.json and linux.md.
+# CPUS may list several counts (make bench-linux CPUS="4 8"); ISOLATE=,
+# FLUSHES=, TIMEOUT= and LINUX_IMAGE= are read from the environment.
+bench-linux: deps
+	CPUS="$(CPUS)" MEM=$(MEM) MACHINE=$(MACHINE) $(PYTHON) tools/bench_linux.py
+	@if [ -f tools/bench.py ]; then $(PYTHON) tools/bench.py --render; fi
 
 # 16 and 64 CPUs: correct but slow under TCG on a two-core host.
 test-large: deps build/lull.elf

@@ -13,6 +13,8 @@ set -euo pipefail
 pkgs=(
   "make                   /usr/bin/make"
   "gcc                    /usr/bin/gcc"
+  # the static libc of make bench-linux's programs (tools/linux/)
+  "libc6-dev              /usr/lib/x86_64-linux-gnu/libc.a"
   "clang                  /usr/bin/clang"
   "lld                    /usr/bin/ld.lld"
   "binutils               /usr/bin/objcopy"

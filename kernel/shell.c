@@ -7,7 +7,7 @@
 #include "kernel/shell.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/entry_area.h"
-#include "arch/x86_64/serial.h"
+#include "kernel/console.h"
 #include "kernel/experiment.h"
 #include "kernel/power.h"
 #include "kernel/format.h"
@@ -16,7 +16,10 @@
 #include "kernel/shell_line.h"
 #include "kernel/string.h"
 #include "kernel/task.h"
+#include "mm/ptdump.h"
 #include "mm/pti.h"
+#include "mm/uvm.h"
+#include "mm/paging.h"
 #include "mm/tlb.h"
 #include "smp/ipi.h"
 #include "smp/isolation.h"
@@ -109,6 +112,30 @@ static bool cmd_run(const char *args)
 	return experiment_run(&o);
 }
 
+/* ptdump: the kernel half; ptdump user: what a user table maps; ptdump wx: the W^X check. */
+static bool cmd_ptdump(const char *args)
+{
+	if (!*args) {
+		ptdump(kernel_pml4_phys, PTDUMP_KERNEL_HALF, 0, 0, 0);
+		return true;
+	}
+	if (!strcmp(args, "wx"))
+		return ptdump_check_wx() == 0;
+	if (strcmp(args, "user")) {
+		printk("ptdump: '%s': expected nothing, user or wx\n", args);
+		return false;
+	}
+	/* A fresh address space: its user table as every task's starts. */
+	struct addr_space *as = uvm_create();
+	if (!as) {
+		printk("ptdump: out of memory for an address space\n");
+		return false;
+	}
+	ptdump(ptdump_table(as, true), PTDUMP_USER_HALF | PTDUMP_KERNEL_HALF, 0, 0, 0);
+	uvm_destroy(as);
+	return true;
+}
+
 static bool cmd_reboot(const char *args)
 {
 	if (!no_args("reboot", args))
@@ -128,6 +155,7 @@ static const struct shell_cmd cmds[] = {
 	{ "cpus", "", cmd_cpus },
 	{ "stats", "", cmd_stats },
 	{ "run", "[coalesce|baseline] [flushes=N] [threshold=US] [isolate=LIST]", cmd_run },
+	{ "ptdump", "[user|wx]", cmd_ptdump },
 	{ "reboot", "", cmd_reboot },
 	{ "poweroff", "", cmd_poweroff },
 };
@@ -137,17 +165,16 @@ static const char *const helps[] = {
 	"online CPUs: class, what runs, user or kernel mode",
 	"flush counters: in all and per CPU",
 	"the experiment (docs/bench.md); options out of range get their default",
+	"page tables: the kernel half, a user table, or the W^X check",
 	"restart the machine",
 	"power off (QEMU, Bochs; elsewhere halt)",
 };
 
 static bool cmd_help(const char *args)
 {
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-		char left[96];
-		snprintf(left, sizeof(left), "%s %s", cmds[i].name, cmds[i].usage);
-		printk("  %-24s %s\n", left, helps[i]);
-	}
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		printk("  %s%s%s\n      %s\n", cmds[i].name, cmds[i].usage[0] ? " " : "",
+		       cmds[i].usage, helps[i]);
 	return true;
 }
 
@@ -187,9 +214,9 @@ void shell_run(void)
 	printk("lull: shell on the console; type help\n");
 	prompt();
 	for (;;) {
-		int c = serial_getc();
+		int c = console_getc();
 		if (c < 0) {
-			cpu_idle_step();      /* halt until the next interrupt */
+			console_wait_input();   /* halt until a key (or another interrupt) */
 			continue;
 		}
 		switch (shell_line_feed(&l, c, &erased)) {

@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
 # Build a hybrid BIOS + UEFI boot ISO holding one kernel and its command line.
 #
-#   tools/mkiso.sh ELF "CMDLINE" OUT.iso
+#   [GRUB_DEFAULT=N] [GRUB_TIMEOUT=S] tools/mkiso.sh ELF "CMDLINE" OUT.iso
 #
 # The ISO boots from CD or USB stick under legacy BIOS (GRUB i386-pc) and UEFI
-# (GRUB x86_64-efi); iso/grub.cfg is the template, with @CMDLINE@ replaced.
+# (GRUB x86_64-efi); iso/grub.cfg is the template: its menu, with CMDLINE
+# added to every entry, entry GRUB_DEFAULT [0] booting after GRUB_TIMEOUT [5]
+# seconds (0: at once, no menu drawn; the test harness uses that).
 set -euo pipefail
 
 die() { echo "mkiso: $*" >&2; exit 1; }
 
 [ $# -eq 3 ] || { echo "usage: $0 ELF \"CMDLINE\" OUT.iso" >&2; exit 2; }
 elf=$1 cmdline=$2 out=$3
+default=${GRUB_DEFAULT:-0} timeout=${GRUB_TIMEOUT:-5}
+[[ $default =~ ^[0-9]+$ ]] || die "GRUB_DEFAULT=$default: expected an entry number"
+[[ $timeout =~ ^[0-9]+$ ]] || die "GRUB_TIMEOUT=$timeout: expected seconds"
 root=$(cd "$(dirname "$0")/.." && pwd)
 template=$root/iso/grub.cfg
 
@@ -41,11 +46,15 @@ cp "$elf" "$stage/boot/lull.elf"
 # like. bash 5.2 would expand & in the replacement, so switch that off.
 shopt -u patsub_replacement 2>/dev/null || true
 cfg=$(<"$template")
+entries=$(grep -c '^menuentry' <<<"$cfg")
+(( default < entries )) || die "GRUB_DEFAULT=$default: the menu has entries 0 to $((entries - 1))"
+cfg=${cfg//@DEFAULT@/$default}
+cfg=${cfg//@TIMEOUT@/$timeout}
 printf '%s\n' "${cfg//@CMDLINE@/$quoted}" > "$stage/boot/grub/grub.cfg"
 
 # grub-mkrescue puts in every platform whose GRUB files are installed; it is
 # chatty, so keep its output for when it fails. No locales or themes: the
-# menu is never shown.
+# menu is GRUB's plain text one.
 if ! grub-mkrescue --locales= --themes= -o "$out" "$stage" >"$log" 2>&1; then
   cat "$log" >&2
   rm -f "$out"     # a partial ISO would look up to date to make

@@ -195,6 +195,7 @@ class Config:
     logs: list = field(default_factory=list)   # texts the serial log must contain
     cpu_model: str = "max"
     shows: list = field(default_factory=list)  # texts whose log lines are printed
+    entry: int = 0                              # the GRUB menu entry (iso/grub.cfg)
 
 
 def parse_matrix(path):
@@ -227,14 +228,16 @@ def parse_matrix(path):
         elif not (machine == "-" if bochs else machine.split(",")[0] in ("pc", "q35")):
             problem = f"machine {machine!r}: expected " + (
                 "-" if bochs else "pc or q35, with QEMU machine options after a comma")
-        elif expect not in ("pass", "fail", "halt"):
-            problem = f"expect {expect!r}: expected pass, fail or halt"
+        elif expect not in ("pass", "fail", "halt", "exit"):
+            problem = f"expect {expect!r}: expected pass, fail, halt or exit"
         elif name in (c.name for c in configs):
             problem = f"{name!r} is used twice (each names its own log)"
         elif not re.fullmatch(r"\d+" if bochs else r"\d+(,[a-z]+=\d+)*", cpus):
             problem = f"cpus {cpus!r}: expected a number" + ("" if bochs else " or a -smp value")
-        elif set(opts) - {"timeout", "cpu"} or not opts.get("timeout", "1").isdigit():
-            problem = f"options {opts}: known are @timeout=SECONDS, @cpu=MODEL, @log=TEXT, @show=TEXT"
+        elif (set(opts) - {"timeout", "cpu", "entry"} or not opts.get("timeout", "1").isdigit()
+              or not opts.get("entry", "0").isdigit()):
+            problem = (f"options {opts}: known are @timeout=SECONDS, @cpu=MODEL, @entry=N, "
+                       "@log=TEXT, @show=TEXT")
         elif expect == "halt" and not logs:
             problem = "expect=halt needs at least one @log=TEXT to wait for"
         if problem:
@@ -242,7 +245,8 @@ def parse_matrix(path):
             continue
         deadline = int(opts.get("timeout", DEADLINE[firmware]))
         configs.append(Config(name, firmware, machine, cpus, mem, expect, cmdline, deadline,
-                              logs, opts.get("cpu", CPU_MODEL[firmware]), shows))
+                              logs, opts.get("cpu", CPU_MODEL[firmware]), shows,
+                              int(opts.get("entry", 0))))
     return configs, broken
 
 
@@ -354,8 +358,10 @@ def run_config(cfg, interrupt):
     emulator = "bochs" if cfg.firmware == "bochs" else "qemu"
     qemu_out = testdir / f"{cfg.name}.{emulator}.txt"
 
+    # GRUB boots the chosen entry at once, with no menu drawn.
+    env = dict(os.environ, GRUB_DEFAULT=str(cfg.entry), GRUB_TIMEOUT="0")
     mk = subprocess.run([str(ROOT / "tools" / "mkiso.sh"), "build/lull.elf", cfg.cmdline, str(iso)],
-                        cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+                        cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env)
     if mk.returncode != 0:
         out.failed, out.reason = 1, "ISO build failed"
         out.detail = (mk.stdout + mk.stderr).splitlines()[-TAIL:]
@@ -381,7 +387,16 @@ def run_config(cfg, interrupt):
         reasons.append(f"QEMU exited with status {status}")
 
     missing = [f"no line with {m!r} in the log" for m in watch.missing]
-    if cfg.expect == "halt":
+    if cfg.expect == "exit":
+        # A run that is not a test suite (the experiment): it must leave
+        # QEMU itself with the pass status, having printed every @log text.
+        reasons = [r for r in reasons if not r.startswith("no complete KTAP")] + missing
+        if timed_out:
+            reasons.insert(0, f"did not power off within {cfg.deadline} s")
+        elif status != EXIT_PASS:
+            reasons.insert(0, f"QEMU exit status {status}, expected {EXIT_PASS}")
+        out.passed, out.failed = (0, 1) if reasons else (1, 0)
+    elif cfg.expect == "halt":
         # The machine must stop with a message, not run tests: one test.
         reasons = [r for r in reasons if not r.startswith("no complete KTAP")] + missing
         out.passed, out.failed = (0, 1) if reasons else (1, 0)

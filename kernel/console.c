@@ -3,6 +3,7 @@
  * lock (kernel/printk.c), which is what keeps this list consistent.
  */
 #include "kernel/console.h"
+#include "kernel/string.h"
 
 static struct console *consoles;
 
@@ -21,4 +22,14 @@ void console_write_all(const char *s, size_t n)
 {
 	for (struct console *c = consoles; c; c = c->next)
 		c->write(s, n);
+}
+
+bool console_write_named(const char *name, const char *s, size_t n)
+{
+	for (struct console *c = consoles; c; c = c->next)
+		if (!strcmp(c->name, name)) {
+			c->write(s, n);
+			return true;
+		}
+	return false;
 }

@@ -4,6 +4,7 @@
  * A console registered late still gets the whole boot log: printk keeps
  * its ring buffer and console_register() replays it.
  */
+#include <stdbool.h>
 #include <stddef.h>
 
 struct console {
@@ -18,3 +19,5 @@ void console_register(struct console *con);
 void console_link(struct console *con);
 /* Write to every registered console (printk's back end). */
 void console_write_all(const char *s, size_t n);
+/* Write to the console called name only; false if there is none by that name. */
+bool console_write_named(const char *name, const char *s, size_t n);

@@ -24,6 +24,7 @@
 #include "kernel/programs.h"
 #include "kernel/sched.h"
 #include "kernel/string.h"
+#include "kernel/trace.h"
 #include "mm/kstack.h"
 #include "mm/pmm.h"
 #include "mm/uvm.h"
@@ -229,6 +230,7 @@ void task_start(void)
 	schedule_tail();
 	if (__atomic_load_n(&this_cpu()->current->stop, __ATOMIC_ACQUIRE))
 		task_exit(0);
+	trace_exit();                   /* the task's first exit to user mode */
 }
 
 void task_request_stop(struct task *t)

@@ -301,7 +301,7 @@ uint64_t trace_dump(void)
 	unsigned cpu;
 
 	if (!ring_size) {
-		pr_info("trace: nothing recorded (boot with trace=N to record N events per CPU)\n");
+		pr_info("trace: no trace rings (trace=0, or no memory for them): nothing to dump\n");
 		return 0;
 	}
 	spin_lock(&control_lock);

@@ -33,7 +33,7 @@
 static uint8_t flush_target[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 
 #define SKIP_WITHOUT_RINGS(t) \
-	do { if (!trace_available()) KT_SKIP(t, "trace=0: no trace rings"); } while (0)
+	do { if (!trace_available()) KT_SKIP(t, "no trace rings (trace=0, or no memory for them)"); } while (0)
 /* A case that must lose nothing needs room for what it records. */
 #define SKIP_UNLESS_ROOM(t, events)                                            \
 	do {                                                                   \

@@ -175,6 +175,10 @@ bool trace_enable(bool on)
 
 	if (!ring_size)
 		return !on;
+	/* Stopping with interrupts off cannot wait, so it takes no lock
+	 * either: the holder may be waiting for this CPU to take its IPI. */
+	if (!on && !(read_rflags() & RFLAGS_IF))
+		return stop_and_wait();
 	spin_lock(&control_lock);
 	if (on)
 		__atomic_store_n(&trace_on, true, __ATOMIC_RELEASE);  /* pairs with trace_write() */

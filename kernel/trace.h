@@ -117,8 +117,9 @@ static inline void trace_mark(uint32_t value)
 }
 
 /*
- * Control, from one CPU at a time (serialised by a lock in trace.c), with
- * interrupts on: stopping waits for every CPU to take an IPI.
+ * Control, serialised by a lock in trace.c, with interrupts on: stopping
+ * (and so clearing and dumping) waits for every CPU to take an IPI. The
+ * one exception is trace_enable(false), below.
  */
 
 /* Allocate every online CPU's ring (boot CPU, after smp, ipi and isolation). */

@@ -292,30 +292,34 @@ static void cost_per_round_trip(struct ktest *t)
 }
 
 /*
- * Overflow: this CPU records size + OVERFLOW_BY marks with interrupts off
- * (so nothing else lands in its ring); the ring keeps the last size of
- * them and counts exactly OVERFLOW_BY lost. Then the dump prints it.
+ * Overflow: this CPU records marks with interrupts off (so nothing else
+ * lands in its ring) until OVERFLOW_BY more events than the ring holds
+ * were recorded since the clear; the ring keeps the last of them and
+ * counts exactly OVERFLOW_BY lost. Then the dump prints it.
  */
 static void overflow_counts_lost_exactly(struct ktest *t)
 {
 	unsigned me = smp_processor_id();
-	uint64_t size = trace_capacity();
+	uint64_t size = trace_capacity(), before, marks;
 	struct trace_event e;
-	bool in_order = true;
+	bool in_order = true, stopped_here = false;
 
 	SKIP_WITHOUT_RINGS(t);
-	KT_ASSERT(t, trace_enable(false) && trace_clear());
+	KT_ASSERT(t, trace_clear() && trace_enable(true));
 	uint64_t flags = irq_save();
-	trace_enable(true);
-	for (uint64_t i = 0; i < size + OVERFLOW_BY; i++)
+	before = trace_kept(me);                /* since the clear, before interrupts went off */
+	marks = before <= OVERFLOW_BY ? size + OVERFLOW_BY - before : 0;
+	for (uint64_t i = 0; i < marks; i++)
 		trace_mark((uint32_t)i);
-	KT_EXPECT(t, !trace_enable(false));     /* interrupts off: stopped here, not waited */
+	stopped_here = !trace_enable(false);    /* interrupts off: stopped here, not waited */
 	irq_restore(flags);
 	KT_ASSERT(t, trace_enable(false));
+	KT_EXPECT(t, stopped_here);
+	KT_ASSERT(t, marks > 0);
 	KT_EXPECT_EQ(t, trace_kept(me), size);
 	KT_EXPECT_EQ(t, trace_lost(me), OVERFLOW_BY);
 	for (uint64_t i = 0; trace_get(me, i, &e); i++)
-		in_order &= e.type == TRACE_MARK && e.c == (uint32_t)(OVERFLOW_BY + i);
+		in_order &= e.type == TRACE_MARK && e.c == (uint32_t)(marks - size + i);
 	KT_EXPECT(t, in_order);
 	/* The block printed: one line per event kept (the matrix checks the lost line). */
 	KT_EXPECT_EQ(t, trace_dump(), kept_total());

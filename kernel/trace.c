@@ -19,10 +19,11 @@
  * Stopping (the dump, a clear, trace_enable(false)): trace_on := false,
  * then an IPI to every CPU, waited for (stop_and_wait). A CPU takes it only
  * between records, and loads trace_on false in any record after it.
+ *
+ * The dump's text is kernel/trace_print.c's.
  */
 #include "kernel/trace.h"
 #include "arch/x86_64/cpu.h"
-#include "arch/x86_64/tsc.h"
 #include "kernel/cmdline.h"
 #include "kernel/printk.h"
 #include "mm/pmm.h"
@@ -34,8 +35,6 @@
 /* Fewer slots than this and an NMI could wrap onto the slot it interrupted. */
 #define TRACE_MIN_EVENTS 16
 #define RFLAGS_IF        (1ull << 9)
-/* Where the dump goes: a machine reads it (kernel/printk.c: printk_console). */
-#define DUMP_CONSOLE     "serial"
 
 struct trace_ring {
 	uint64_t head;              /* events recorded since the last clear; next slot head % size */
@@ -230,79 +229,9 @@ bool trace_get(unsigned cpu, uint64_t i, struct trace_event *e)
 	return true;
 }
 
-/* The dump: the format is docs/trace.md's, and tools/trace.py's parser. */
-
-static const char *const type_names[TRACE_TYPES] = {
-	[TRACE_ENTRY] = "entry", [TRACE_EXIT] = "exit", [TRACE_IPI_SENT] = "ipi_send",
-	[TRACE_IPI_RECEIVED] = "ipi_recv", [TRACE_KFLUSH] = "kflush",
-	[TRACE_CATCH_UP] = "catchup", [TRACE_TICK] = "tick", [TRACE_MARK] = "mark",
-};
-static const char *const entry_names[] = {
-	[TRACE_FROM_SYSCALL] = "syscall", [TRACE_FROM_IRQ] = "irq",
-	[TRACE_FROM_EXCEPTION] = "exception", [TRACE_FROM_NMI] = "nmi",
-};
-static const char *const ipi_names[IPI_KINDS] = {
-	[IPI_CALL] = "call", [IPI_RESCHEDULE] = "resched", [IPI_NMI] = "nmi",
-};
-
-static const char *name_of(const char *const *names, unsigned count, unsigned i)
-{
-	return i < count && names[i] ? names[i] : "?";
-}
-
-#define NAME(table, i) name_of(table, sizeof(table) / sizeof(table[0]), i)
-
-static void dump_event(unsigned cpu, uint64_t tsc, const struct trace_event *e)
-{
-	const char *type = NAME(type_names, e->type);
-	unsigned long long t = tsc;
-
-	switch (e->type) {
-	case TRACE_ENTRY:
-		printk_console(DUMP_CONSOLE, "T %u %llu %s %s %u\n", cpu, t, type,
-			       NAME(entry_names, e->a), e->c);
-		break;
-	case TRACE_IPI_SENT:
-		printk_console(DUMP_CONSOLE, "T %u %llu %s %u %s\n", cpu, t, type, e->b,
-			       NAME(ipi_names, e->a));
-		break;
-	case TRACE_IPI_RECEIVED:
-		printk_console(DUMP_CONSOLE, "T %u %llu %s %s\n", cpu, t, type,
-			       NAME(ipi_names, e->a));
-		break;
-	case TRACE_KFLUSH:
-		if (e->a)
-			printk_console(DUMP_CONSOLE, "T %u %llu %s full %u\n", cpu, t, type, e->c);
-		else
-			printk_console(DUMP_CONSOLE, "T %u %llu %s %u %u\n", cpu, t, type, e->b, e->c);
-		break;
-	case TRACE_CATCH_UP:
-	case TRACE_MARK:
-		printk_console(DUMP_CONSOLE, "T %u %llu %s %u\n", cpu, t, type, e->c);
-		break;
-	default:
-		printk_console(DUMP_CONSOLE, "T %u %llu %s\n", cpu, t, type);
-	}
-}
-
-static uint64_t oldest_tsc(void)
-{
-	uint64_t base = UINT64_MAX;
-	struct trace_event e;
-	unsigned cpu;
-
-	for_each_cpu(cpu, &cpu_online_mask)
-		for (uint64_t i = 0; trace_get(cpu, i, &e); i++)
-			if (e.tsc < base)
-				base = e.tsc;
-	return base == UINT64_MAX ? 0 : base;
-}
-
 uint64_t trace_dump(void)
 {
-	uint64_t events = 0, lost = 0, base;
-	struct trace_event e;
-	unsigned cpu;
+	uint64_t events = 0;
 
 	if (!ring_size) {
 		pr_info("trace: no trace rings (trace=0, or no memory for them): nothing to dump\n");
@@ -310,26 +239,10 @@ uint64_t trace_dump(void)
 	}
 	spin_lock(&control_lock);
 	bool was_on = __atomic_load_n(&trace_on, __ATOMIC_RELAXED);
-	if (!stop_and_wait()) {
+	if (stop_and_wait())
+		events = trace_print();
+	else
 		pr_err("trace: a dump needs interrupts on; not dumped\n");
-		goto out;
-	}
-	base = oldest_tsc();
-	printk_console(DUMP_CONSOLE, "trace: begin version=1 tsc_khz=%llu cpus=%u size=%llu base=%llu\n",
-		       (unsigned long long)tsc_khz, smp_online_count(),
-		       (unsigned long long)ring_size, (unsigned long long)base);
-	for_each_cpu(cpu, &cpu_online_mask)
-		for (uint64_t i = 0; trace_get(cpu, i, &e); i++, events++)
-			dump_event(cpu, e.tsc - base, &e);
-	for_each_cpu(cpu, &cpu_online_mask) {
-		printk_console(DUMP_CONSOLE, "trace: cpu %u kept %llu lost %llu\n", cpu,
-			       (unsigned long long)trace_kept(cpu),
-			       (unsigned long long)trace_lost(cpu));
-		lost += trace_lost(cpu);
-	}
-	printk_console(DUMP_CONSOLE, "trace: end events=%llu lost=%llu\n",
-		       (unsigned long long)events, (unsigned long long)lost);
-out:
 	if (was_on)
 		__atomic_store_n(&trace_on, true, __ATOMIC_RELEASE);  /* pairs with trace_write() */
 	spin_unlock(&control_lock);

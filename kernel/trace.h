@@ -147,10 +147,14 @@ bool trace_clear(void);
 uint64_t trace_dump(void);
 
 /*
- * What a ring holds, for tests: valid while recording is stopped. kept:
+ * What a ring holds, for tests and the dump: valid while recording is stopped. kept:
  * events still in cpu's ring; lost: events overwritten since the last
  * clear. trace_get: the i-th kept event, oldest first.
  */
 uint64_t trace_kept(unsigned cpu);
 uint64_t trace_lost(unsigned cpu);
 bool trace_get(unsigned cpu, uint64_t i, struct trace_event *e);
+
+/* The dump's text, of rings already stopped (kernel/trace_print.c, for
+ * trace_dump): the number of event lines printed. */
+uint64_t trace_print(void);

@@ -8,6 +8,7 @@
 #include "arch/x86_64/ps2kbd.h"
 #include "arch/x86_64/serial.h"
 #include "kernel/sched.h"
+#include "kernel/string.h"
 
 static struct console *consoles;
 
@@ -56,4 +57,14 @@ void console_wait_input(void)
 		return;
 	}
 	sched_idle_step();
+}
+
+bool console_write_named(const char *name, const char *s, size_t n)
+{
+	for (struct console *c = consoles; c; c = c->next)
+		if (!strcmp(c->name, name)) {
+			c->write(s, n);
+			return true;
+		}
+	return false;
 }

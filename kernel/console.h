@@ -44,3 +44,5 @@ bool console_input_pending(void);
  * It may return with nothing waiting (another interrupt woke the CPU).
  */
 void console_wait_input(void);
+/* Write to the console called name only; false if there is none by that name. */
+bool console_write_named(const char *name, const char *s, size_t n);

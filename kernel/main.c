@@ -26,6 +26,7 @@
 #include "kernel/sched.h"
 #include "kernel/shell.h"
 #include "kernel/task.h"
+#include "kernel/trace.h"
 #include "kernel/printk.h"
 #include "mm/kstack.h"
 #include "mm/meminit.h"
@@ -146,6 +147,7 @@ void __attribute__((noreturn)) kmain(uint32_t magic, uint64_t mbi_phys, uint64_t
 	timer_init();                   /* LAPIC timer calibration */
 	vmalloc_init(boot_cmdline.lazy_max_pages, smp_online_count()); /* the vmalloc region */
 	isolation_init();               /* housekeeping and isolated CPUs */
+	trace_init();                   /* trace=N: the per-CPU trace rings */
 	tlb_protocol_init();            /* coalesce_tlbi: the deferred-flush protocol */
 	ioapic_init();                  /* device interrupts: */
 	if (serial_present() && ioapic_route_isa(4, VEC_SERIAL, percpu_boot.apic_id))

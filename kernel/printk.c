@@ -76,6 +76,34 @@ int vprintk(const char *fmt, va_list ap)
 	return len;
 }
 
+/*
+ * Output for a machine to read, in bulk (the trace dump): thousands of
+ * lines would flood the framebuffer, whose every scrolled line moves the
+ * whole screen, and would fill log_buf for nothing. So the line goes to
+ * the console called name only (every console when there is none by that
+ * name), is not kept, and is printed whatever the console level.
+ */
+int printk_console(const char *name, const char *fmt, ...)
+{
+	char line[LINE_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	int len = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (len >= (int)sizeof(line))
+		len = sizeof(line) - 1;
+
+	uint64_t flags = irq_save();
+	bool locked = printk_lock_bounded();
+	if (!console_write_named(name, line, len))
+		console_write_all(line, len);
+	if (locked)
+		spin_unlock(&printk_lock);
+	irq_restore(flags);
+	return len;
+}
+
 int printk(const char *fmt, ...)
 {
 	va_list ap;

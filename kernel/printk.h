@@ -19,6 +19,9 @@
 
 int printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int vprintk(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+/* One line to the console called name only (all if none is), not kept in
+ * the log and never filtered by level: bulk output for a machine to read. */
+int printk_console(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define pr_emerg(...)  printk(KERN_EMERG __VA_ARGS__)
 #define pr_err(...)    printk(KERN_ERR __VA_ARGS__)

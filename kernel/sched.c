@@ -19,6 +19,7 @@
 #include "arch/x86_64/tsc.h"
 #include "kernel/string.h"
 #include "kernel/task.h"
+#include "kernel/trace.h"
 #include "mm/paging.h"
 #include "mm/pti.h"
 #include "mm/uvm.h"
@@ -220,6 +221,7 @@ void sched_return_to_user(struct trap_frame *f)
 		schedule();
 	if (__atomic_load_n(&this_cpu()->current->stop, __ATOMIC_ACQUIRE))
 		task_exit(0);               /* asked by task_request_stop() */
+	trace_exit();                   /* kernel/trace.h: the last C before user mode */
 }
 
 /* The tick: wake the sleepers that are due, and rotate if others wait. */

@@ -13,6 +13,7 @@
 #include "kernel/sched.h"
 #include "kernel/syscall_abi.h"
 #include "kernel/task.h"
+#include "kernel/trace.h"
 #include "mm/paging.h"
 #include "mm/pmm.h"
 #include "mm/tlb.h"
@@ -177,6 +178,7 @@ void syscall_dispatch(struct trap_frame *f)
 	struct task *t = this_cpu()->current;
 	uint64_t nr = f->rax;
 
+	trace_syscall_entry(nr);        /* kernel/trace.h: before the catch-up, as they run */
 	tlb_catch_up();                 /* the flush protocol's step 3: mm/tlb.c */
 	this_cpu()->entries[ENTRY_SYSCALL]++;
 	t->syscalls++;

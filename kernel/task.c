@@ -24,6 +24,7 @@
 #include "kernel/programs.h"
 #include "kernel/sched.h"
 #include "kernel/string.h"
+#include "kernel/trace.h"
 #include "mm/kstack.h"
 #include "mm/paging.h"
 #include "mm/pmm.h"
@@ -295,6 +296,7 @@ void task_start(void)
 	schedule_tail();
 	if (__atomic_load_n(&this_cpu()->current->stop, __ATOMIC_ACQUIRE))
 		task_exit(0);
+	trace_exit();                   /* the task's first exit to user mode */
 }
 
 void task_request_stop(struct task *t)

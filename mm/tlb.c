@@ -60,6 +60,7 @@
 #include "kernel/cmdline.h"
 #include "kernel/printk.h"
 #include "kernel/string.h"
+#include "kernel/trace.h"
 #include "arch/x86_64/tsc.h"
 #include "mm/pmm.h"
 #include "mm/vmalloc.h"
@@ -131,6 +132,7 @@ static void catch_up(struct percpu *me, bool cr3_flushed)
 			flush_all_kernel();
 		__atomic_store_n(&me->kflush_seen, gen, __ATOMIC_RELEASE);
 		me->kflush_catchups++;
+		trace_catch_up(gen);
 	} else {
 		me->kflush_uptodate++;
 	}
@@ -234,6 +236,7 @@ void flush_tlb_kernel_range(uint64_t start, uint64_t end)
 	else
 		r.gen = __atomic_add_fetch(&kflush_gen, 1, __ATOMIC_SEQ_CST);
 	this_cpu()->kflush_sent++;
+	trace_kflush((end - start + 4095) / 4096, r.gen);
 	if ((end - start) / 4096 > TLB_FLUSH_CEILING)
 		this_cpu()->kflush_sent_full++;
 	on_each_cpu_cond_mask(tlb_flush_wants_ipi, flush_on_this_cpu, &r, true, &cpu_online_mask);

@@ -28,6 +28,7 @@
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/symbols.h"
+#include "kernel/trace.h"
 #include "mm/pmm.h"
 #include "smp/percpu.h"
 
@@ -128,6 +129,7 @@ static void run_queued_calls(void)
 static void call_function_irq(struct trap_frame *f)
 {
 	this_cpu()->ipi_received[IPI_CALL]++;
+	trace_ipi_received(IPI_CALL);
 	run_queued_calls();
 }
 
@@ -136,6 +138,7 @@ void (*smp_reschedule_hook)(void);
 static void reschedule_irq(struct trap_frame *f)
 {
 	this_cpu()->ipi_received[IPI_RESCHEDULE]++;
+	trace_ipi_received(IPI_RESCHEDULE);
 	if (smp_reschedule_hook)
 		smp_reschedule_hook();
 }
@@ -151,6 +154,7 @@ static void ipi_nmi(struct trap_frame *f)
 	int req = __atomic_load_n(&me->nmi_request, __ATOMIC_ACQUIRE);
 
 	me->ipi_received[IPI_NMI]++;
+	trace_ipi_received(IPI_NMI);    /* NMI-safe: kernel/trace.c */
 	if (req == NMI_NONE) {
 		pr_warn("NMI on CPU %u, not requested; ignored\n", me->cpu);
 		return;
@@ -225,6 +229,7 @@ void smp_call_function_many_cond(const struct cpumask *mask, smp_call_func_t fun
 		if (wait)
 			d->flags |= DESC_SYNC;
 		if (queue_push(&cpu_area[cpu]->call_queue, d)) {
+			trace_ipi_sent(cpu, IPI_CALL);  /* before: its TSC precedes the arrival */
 			lapic_send_ipi(cpu_area[cpu]->apic_id, VEC_CALL_FUNCTION);
 			me->ipi_sent[IPI_CALL]++;
 		}
@@ -268,6 +273,7 @@ void smp_send_reschedule(unsigned cpu)
 {
 	if (cpu >= nr_cpus || !cpumask_test(&cpu_online_mask, cpu))
 		return;
+	trace_ipi_sent(cpu, IPI_RESCHEDULE);
 	lapic_send_ipi(cpu_area[cpu]->apic_id, VEC_RESCHEDULE);
 	this_cpu()->ipi_sent[IPI_RESCHEDULE]++;
 }
@@ -278,6 +284,7 @@ static bool nmi_request(unsigned cpu, int what, uint64_t timeout_ms)
 	uint64_t end = rdtsc() + timeout_ms * tsc_khz;
 
 	__atomic_store_n(&p->nmi_request, what, __ATOMIC_RELEASE);   /* pairs with ipi_nmi() */
+	trace_ipi_sent(cpu, IPI_NMI);
 	lapic_send_nmi(p->apic_id);
 	this_cpu()->ipi_sent[IPI_NMI]++;
 	while (rdtsc() < end)

@@ -12,6 +12,7 @@ struct call_desc;
 struct smp_work;
 struct task;
 struct entry_area;
+struct trace_ring;
 
 /* Kernel entries by kind, counted by arch/x86_64/traps.c and kernel/syscall.c. */
 enum entry_kind {
@@ -91,6 +92,10 @@ struct percpu {
 
 	/* smp/worker.c: work for this CPU's idle loop, run with interrupts on. */
 	struct smp_work *idle_work;
+
+	/* kernel/trace.c: this CPU's trace ring (NULL: none). Set at boot
+	 * before recording starts; the ring's ownership is stated there. */
+	struct trace_ring *trace;
 };
 
 extern struct percpu percpu_boot;

@@ -35,6 +35,8 @@ pkgs=(
   "libcmocka-dev          /usr/include/cmocka.h"
   "pkg-config             /usr/bin/pkg-config"
   "python3                /usr/bin/python3"
+  # tools/trace.py --png (the trace's timeline)
+  "python3-matplotlib     /usr/lib/python3/dist-packages/matplotlib/__init__.py"
   "console-setup-linux    /usr/share/consolefonts/Uni2-VGA16.psf.gz"
   "gzip                   /bin/gzip"
 )

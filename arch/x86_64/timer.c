@@ -7,6 +7,7 @@
 #include "arch/x86_64/traps.h"
 #include "arch/x86_64/tsc.h"
 #include "kernel/printk.h"
+#include "kernel/trace.h"
 #include "smp/percpu.h"
 
 #define CALIBRATE_MS 10
@@ -17,6 +18,7 @@ void (*timer_tick_hook)(void);
 static void timer_irq(struct trap_frame *f)
 {
 	this_cpu()->timer_ticks++;
+	trace_tick();
 	if (timer_tick_hook)
 		timer_tick_hook();
 }

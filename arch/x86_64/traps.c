@@ -15,6 +15,7 @@
 #include "kernel/printk.h"
 #include "kernel/sched.h"
 #include "kernel/task.h"
+#include "kernel/trace.h"
 #include "mm/kstack.h"
 #include "mm/tlb.h"
 #include "smp/percpu.h"
@@ -65,6 +66,8 @@ static void count_entry(const struct trap_frame *f)
 	else
 		k = user ? ENTRY_EXC_USER : ENTRY_EXC_KERNEL;
 	this_cpu()->entries[k]++;
+	if (user)
+		trace_trap_entry(f->vector);
 }
 
 extern const struct extable_entry __start_ex_table[], __stop_ex_table[];
@@ -208,6 +211,8 @@ void trap_dispatch(struct trap_frame *f)
 			nmi_handler(f);
 		else
 			pr_warn("NMI on CPU %u, ignored\n", smp_processor_id());
+		if (trap_from_user(f))
+			trace_exit();   /* the paranoid exit: back to user mode */
 		return;
 	}
 	/* A machine check or a double fault is never the task's fault. */

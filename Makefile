@@ -10,6 +10,9 @@
 #   make test         host unit tests + the QEMU matrix + the spin models;
 #                     ends "N passed, N failed"
 #   make model        the spin models of tests/model only (seconds)
+#   make bench        the experiment at 2-16 CPUs: build/bench/results.{json,md}, plots
+#   make bench-linux  stock Debian Linux in the same QEMU, beside lull's figures
+#   make soak         storm, probes and fuzzer together for SOAK_MINUTES
 #
 # Knobs (make VAR=value):
 CPUS     ?= 8
@@ -17,6 +20,8 @@ MEM      ?= 512M
 FIRMWARE ?= bios
 MACHINE  ?= pc
 CMDLINE  ?=
+BENCH_CPUS    ?= 2,4,8,16
+BENCH_FLUSHES ?= 600
 ACCEL    ?= tcg
 CROSS    ?=
 DEBUG    ?= 1
@@ -290,6 +295,18 @@ model: deps
 bench-host: build/host/bench_va_tree
 	build/host/bench_va_tree
 
+# --- the experiment's figures -----------------------------------------------------
+# Debian's python3 has matplotlib (tools/deps.sh installs it) for the plots;
+# another python3 first on PATH may not.
+BENCH_PY := $(firstword $(wildcard /usr/bin/python3) $(PYTHON))
+
+# The experiment at 2, 4, 8 and 16 CPUs, then the round trips under Bochs
+# (docs/bench.md): build/bench/results.json, results.md and two plots. One
+# boot at a time; about half an hour under TCG on two cores. Not in make test.
+# BENCH_CPUS="2,4" and BENCH_FLUSHES=N choose a smaller run.
+bench: deps build/lull.elf
+	@BENCH_CPUS="$(BENCH_CPUS)" BENCH_FLUSHES="$(BENCH_FLUSHES)" $(BENCH_PY) tools/bench.py
+
 # --- stock Linux beside lull ---------------------------------------------------
 # Debian's own kernel in the same QEMU: IPIs reaching isolated CPUs per
 # flush_tlb_kernel_range (docs/bench-linux.md). Fetches packages with apt-get
@@ -298,7 +315,7 @@ bench-host: build/host/bench_va_tree
 # FLUSHES=, TIMEOUT= and LINUX_IMAGE= are read from the environment.
 bench-linux: deps
 	CPUS="$(CPUS)" MEM=$(MEM) MACHINE=$(MACHINE) $(PYTHON) tools/bench_linux.py
-	@if [ -f tools/bench.py ]; then $(PYTHON) tools/bench.py --render; fi
+	@$(BENCH_PY) tools/bench.py --render
 
 # 16 and 64 CPUs: correct but slow under TCG on a two-core host.
 test-large: deps build/lull.elf

@@ -18,6 +18,7 @@
 #include "kernel/sched.h"
 #include "kernel/string.h"
 #include "kernel/task.h"
+#include "kernel/trace.h"
 #include "mm/pti.h"
 #include "mm/tlb.h"
 #include "smp/cpulist.h"
@@ -274,7 +275,7 @@ static void probes_stop(struct task **probes, struct phase *ph)
 }
 
 /* The storm: rounds on every storm CPU; progress while it runs. */
-static bool storm_run(struct phase *ph, unsigned flushes, uint64_t flushes_at_start)
+static bool storm_run(struct phase *ph, unsigned flushes, const struct tlb_stats *t0)
 {
 	static struct task *storms[MAX_CPUS];
 	unsigned n = cpumask_weight(&storm_cpus), cpu;
@@ -294,8 +295,11 @@ static bool storm_run(struct phase *ph, unsigned flushes, uint64_t flushes_at_st
 		if (rdtsc() >= next_report) {
 			struct tlb_stats s;
 			tlb_get_stats(&s);
-			pr_info("experiment: phase %s: %llu of %u flushes\n", ph->name,
-				(unsigned long long)(s.flushes - flushes_at_start), flushes);
+			/* tools/bench.py plots these: isolated-CPU IPIs against flushes. */
+			pr_info("experiment: phase %s: %llu of %u flushes, %llu flush IPIs to "
+				"isolated CPUs\n", ph->name,
+				(unsigned long long)(s.flushes - t0->flushes), flushes,
+				(unsigned long long)(s.ipis_isolated - t0->ipis_isolated));
 			next_report = rdtsc() + ms_to_tsc(PROGRESS_MS);
 		}
 	}
@@ -336,7 +340,7 @@ static bool phase_run(struct phase *ph, const struct experiment_opts *o)
 		read_counts(cpu, &before[cpu]);
 	tlb_get_stats(&t0);
 
-	ok = storm_run(ph, o->flushes, t0.flushes);
+	ok = storm_run(ph, o->flushes, &t0);
 
 	tlb_get_stats(&ph->tlb);
 	for_each_cpu(cpu, &cpu_online_mask) {
@@ -574,5 +578,7 @@ bool experiment_run(const struct experiment_opts *o)
 	}
 	print_table(o, n);
 	print_results(o, n);
+	if (trace_available())
+		trace_dump();           /* trace=N: the events of the whole run (docs/trace.md) */
 	return true;
 }

@@ -16,6 +16,7 @@
 #include "kernel/shell_line.h"
 #include "kernel/string.h"
 #include "kernel/task.h"
+#include "kernel/trace.h"
 #include "mm/ptdump.h"
 #include "mm/pti.h"
 #include "mm/uvm.h"
@@ -112,6 +113,25 @@ static bool cmd_run(const char *args)
 	return experiment_run(&o);
 }
 
+/* trace: dump the rings; trace on|off|clear. */
+static bool cmd_trace(const char *args)
+{
+	if (!trace_available()) {
+		printk("trace: no trace rings (boot with trace=N, N events per CPU)\n");
+		return false;
+	}
+	if (!*args) {
+		trace_dump();
+		return true;
+	}
+	if (!strcmp(args, "on") || !strcmp(args, "off"))
+		return trace_enable(args[1] == 'n');
+	if (!strcmp(args, "clear"))
+		return trace_clear();
+	printk("trace: '%s': expected nothing, on, off or clear\n", args);
+	return false;
+}
+
 /* ptdump: the kernel half; ptdump user: what a user table maps; ptdump wx: the W^X check. */
 static bool cmd_ptdump(const char *args)
 {
@@ -155,6 +175,7 @@ static const struct shell_cmd cmds[] = {
 	{ "cpus", "", cmd_cpus },
 	{ "stats", "", cmd_stats },
 	{ "run", "[coalesce|baseline] [flushes=N] [threshold=US] [isolate=LIST]", cmd_run },
+	{ "trace", "[on|off|clear]", cmd_trace },
 	{ "ptdump", "[user|wx]", cmd_ptdump },
 	{ "reboot", "", cmd_reboot },
 	{ "poweroff", "", cmd_poweroff },
@@ -165,6 +186,7 @@ static const char *const helps[] = {
 	"online CPUs: class, what runs, user or kernel mode",
 	"flush counters: in all and per CPU",
 	"the experiment (docs/bench.md); options out of range get their default",
+	"dump the trace rings over serial (tools/trace.py reads it), or switch them",
 	"page tables: the kernel half, a user table, or the W^X check",
 	"restart the machine",
 	"power off (QEMU, Bochs; elsewhere halt)",

@@ -10,6 +10,7 @@
 #include "kernel/task.h"
 #include "mm/pmm.h"
 #include "mm/pti.h"
+#include "mm/tlb.h"
 #include "mm/vmalloc.h"
 #include "smp/cpumask.h"
 #include "smp/ipi.h"
@@ -109,8 +110,9 @@ static void round_trip_cost(struct ktest *t)
 	KT_ASSERT(t, task_run("nullsys", 2000, cpu, &r));
 	c2 = rdtsc();
 	int64_t per = ((int64_t)(c2 - c1) - (int64_t)(c1 - c0)) / 1000;
-	ktest_log("null syscall round trip: %lld TSC ticks (pti=%s, pcid=%s)", (long long)per,
-		  pti.pti ? "on" : "off", pti.pcid ? "on" : "off");
+	ktest_log("null syscall round trip: %lld TSC ticks (pti=%s, pcid=%s, coalesce_tlbi=%s)",
+		  (long long)per, pti.pti ? "on" : "off", pti.pcid ? "on" : "off",
+		  tlb_coalesce ? "on" : "off");
 }
 
 static const struct ktest_case syscall_cases[] = {

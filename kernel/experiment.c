@@ -30,7 +30,7 @@
 
 #define STORM_FLUSHES_PER_ROUND 3   /* kernel/jit.c: set_memory_ro, set_memory_x, vfree */
 #define SYS_EVERY        8          /* on+sys: probe publications between system calls */
-#define PROGRESS_MS      2000
+#define PROGRESS_MS      1000
 #define PROBE_START_MS   5000       /* for every probe to publish its first figures */
 #define NPHASES          3
 

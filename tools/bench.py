@@ -71,7 +71,7 @@ def parse_experiment(text):
         line = _ANSI.sub("", raw).rstrip("\r")
         m = _PROGRESS.search(line)
         if m:
-            ph = phases.setdefault(m.group(1), {"cpus": [], "progress": [[0, 0]]})
+            ph = phases.setdefault(m.group(1), {"per_cpu": [], "progress": [[0, 0]]})
             ph["progress"].append([int(m.group(2)), int(m.group(4))])
             continue
         m = _RESULT.search(line)
@@ -84,9 +84,9 @@ def parse_experiment(text):
         name = f.pop("phase", None)
         if name is None:
             raise ValueError(f"a result line without phase=: {line!r}")
-        ph = phases.setdefault(name, {"cpus": [], "progress": [[0, 0]]})
+        ph = phases.setdefault(name, {"per_cpu": [], "progress": [[0, 0]]})
         if "cpu" in f:
-            ph["cpus"].append(f)
+            ph["per_cpu"].append(f)
         else:
             ph.update(f)
     if not ended:
@@ -101,7 +101,7 @@ def parse_experiment(text):
 
 def derive(ph):
     """The figures docs/bench.md explains, from one phase's counters."""
-    iso = [c for c in ph["cpus"] if c["class"] == "isolated"]
+    iso = [c for c in ph["per_cpu"] if c["class"] == "isolated"]
     n = len(iso) or 1
     flushes = ph["flushes"] or 1
     entries = sum(c["entries"] for c in iso)
@@ -287,12 +287,14 @@ def render_plots(results, linux):
     written = []
     fig, axes = plt.subplots(1, len(ok), figsize=(4.2 * len(ok), 3.8), squeeze=False)
     for ax, r in zip(axes[0], ok):
-        for name, style in (("off", "r-o"), ("on", "g-o"), ("on+sys", "b--.")):
+        for name, style, label in (("off", "r-o", "coalesce_tlbi=off"),
+                                   ("on", "g-o", "coalesce_tlbi=on"),
+                                   ("on+sys", "b--.", "on, probes making system calls")):
             ph = r["phases"].get(name)
             if not ph:
                 continue
             xs, ys = zip(*ph["progress"])
-            ax.plot(xs, ys, style, markersize=3, label=f"coalesce_tlbi={name}")
+            ax.plot(xs, ys, style, markersize=3, label=label)
         ax.set_title(f"{r['cpus']} CPUs, isolated {r['isolated']}")
         ax.set_xlabel("kernel-range flushes")
         ax.set_ylabel("flush IPIs to isolated CPUs")

@@ -19,6 +19,11 @@
 
 int printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int vprintk(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+/*
+ * Printed whatever loglevel= says: output the command line asked for, such
+ * as ktest='s KTAP, which is the run's result rather than a message.
+ */
+int printk_always(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #define pr_emerg(...)  printk(KERN_EMERG __VA_ARGS__)
 #define pr_err(...)    printk(KERN_ERR __VA_ARGS__)

@@ -4,6 +4,7 @@
 #include "smp/isolation.h"
 #include "kernel/cmdline.h"
 #include "kernel/printk.h"
+#include "smp/ipi.h"
 #include "smp/percpu.h"
 
 struct housekeeping housekeeping;
@@ -19,7 +20,7 @@ void isolation_init(void)
 	char line[160];
 
 	housekeeping_parse(c->nohz_full[0] ? c->nohz_full : 0, c->isolcpus[0] ? c->isolcpus : 0,
-			   nr_cpus, &housekeeping, warn_line);
+			   nr_cpus, &cpu_online_mask, &housekeeping, warn_line);
 	for (int t = 0; t < HK_TYPES; t++) {
 		housekeeping_format(&housekeeping, t, line, sizeof(line));
 		pr_info("%s\n", line);

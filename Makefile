@@ -4,7 +4,8 @@
 #   make iso          build/lull.iso (hybrid BIOS + UEFI)
 #   make run          boot the ISO in QEMU, serial on this terminal
 #   make debug        the same, halted, with a gdb stub (then: make gdb)
-#   make test         host unit tests + the QEMU matrix + the spin models;
+#   make test         host unit tests + the QEMU and Bochs matrices + the
+#                     bad-boot-input table + the spin models;
 #                     ends "N passed, N failed"
 #   make model        the spin models of tests/model only (seconds)
 #
@@ -260,7 +261,8 @@ host-test: deps $(HOST_TESTS)
 
 test: deps build/lull.elf $(HOST_TESTS)
 	@$(PYTHON) tools/test.py --host $(HOST_TESTS) --matrix tests/matrix.txt \
-		--matrix tests/matrix-bochs.txt --model tests/model
+		--matrix tests/matrix-bochs.txt --boot-input tests/bad-boot-input.txt \
+		--model tests/model
 
 # The deferred-flush protocol in spin, each variant of tests/model/variants.txt.
 model: deps

@@ -7,7 +7,8 @@
 #   make usb DEV=/dev/sdX
 #                     write the ISO to a USB stick and verify it (tools/usb.sh
 #                     refuses anything but an unused removable whole disk)
-#   make test         host unit tests + the QEMU matrix + the spin models;
+#   make test         host unit tests + the QEMU and Bochs matrices + the
+#                     bad-boot-input table + the spin models;
 #                     ends "N passed, N failed"
 #   make model        the spin models of tests/model only (seconds)
 #   make bench        the experiment at 2-16 CPUs: build/bench/results.{json,md}, plots
@@ -285,7 +286,8 @@ host-test: deps $(HOST_TESTS)
 
 test: deps build/lull.elf $(HOST_TESTS)
 	@$(PYTHON) tools/test.py --host $(HOST_TESTS) --matrix tests/matrix.txt \
-		--matrix tests/matrix-bochs.txt --model tests/model
+		--matrix tests/matrix-bochs.txt --boot-input tests/bad-boot-input.txt \
+		--model tests/model
 
 # The deferred-flush protocol in spin, each variant of tests/model/variants.txt.
 model: deps

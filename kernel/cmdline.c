@@ -89,7 +89,10 @@ struct cmdline_state {
 	struct cmdline *out;
 	cmdline_warn_fn warn;
 	int warnings;
+	uint64_t stored;	/* bit i: cmdline_words[i] was stored already */
 };
+
+_Static_assert(CMDLINE_NWORDS <= 64, "struct cmdline_state.stored has a bit per word");
 
 void cmdline_defaults(struct cmdline *out)
 {
@@ -269,10 +272,11 @@ static void cmdline_word(struct cmdline_state *st, const char *word, size_t len)
 	for (size_t i = 0; i < CMDLINE_NWORDS; i++) {
 		const struct cmdline_word *w = &cmdline_words[i];
 		const char *problem = NULL;
-		char why[80];
+		char why[80], was[CMDLINE_LIST_MAX + 32], now[CMDLINE_LIST_MAX + 32];
 
 		if (strlen(w->name) != nlen || strncmp(w->name, word, nlen))
 			continue;
+		cmdline_show_kept(w, st->out, was, sizeof(was));
 		if (w->kind == CMDLINE_FLAG && has_value)
 			problem = "takes no value";
 		else if (w->kind == CMDLINE_FLAG)
@@ -282,8 +286,19 @@ static void cmdline_word(struct cmdline_state *st, const char *word, size_t len)
 		else
 			problem = cmdline_apply(w, st->out, word + nlen + 1, len - nlen - 1,
 						why, sizeof(why));
-		if (problem)
+		if (problem) {
 			cmdline_reject(st, w, word, len, problem);
+			return;
+		}
+		/*
+		 * The later word wins, as in Linux, but two fragments of a
+		 * command line pasted together can hide which one that is:
+		 * say so when a repetition changes the value in force.
+		 */
+		cmdline_show_kept(w, st->out, now, sizeof(now));
+		if ((st->stored & (1ull << i)) && strcmp(was, now))
+			cmdline_warn(st, "cmdline: %s overrides the earlier %s", now, was);
+		st->stored |= 1ull << i;
 		return;
 	}
 	cmdline_reject(st, NULL, word, len, NULL);
@@ -329,4 +344,39 @@ int cmdline_parse(const char *text, struct cmdline *out, cmdline_warn_fn warn)
 		start = i + 1;
 	}
 	return st.warnings;
+}
+
+/* How many bytes c takes when shown: itself, or \xHH. */
+static size_t cmdline_shown_len(unsigned char c)
+{
+	return c >= ' ' && c < 0x7f && c != '\\' ? 1 : 4;
+}
+
+void cmdline_printable(const char *text, char *out, size_t size)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)text;
+	size_t o = 0, whole = 0, room;
+
+	if (!size)
+		return;
+	for (size_t i = 0; p[i]; i++)
+		whole += cmdline_shown_len(p[i]);
+	/* All of it, or as much as leaves room for "..." (and the NUL). */
+	room = whole < size ? whole : (size > 4 ? size - 4 : 0);
+	for (; *p && o + cmdline_shown_len(*p) <= room; p++) {
+		if (cmdline_shown_len(*p) == 1) {
+			out[o++] = (char)*p;
+		} else {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[*p >> 4];
+			out[o++] = hex[*p & 15];
+		}
+	}
+	if (*p && o + 3 < size) {
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	out[o] = 0;
 }

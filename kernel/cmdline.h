@@ -5,6 +5,8 @@
  * nopcid, loglevel=); the rest are lull's own. An unknown word or a bad
  * value is reported through the warn callback, naming the word and the
  * default that stays in force; parsing then goes on with the next word.
+ * A word given again takes the later value, as in Linux, with a warning
+ * when that changes the value in force.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -67,6 +69,14 @@ void cmdline_defaults(struct cmdline *out);
  * Returns the number of warnings given.
  */
 int cmdline_parse(const char *text, struct cmdline *out, cmdline_warn_fn warn);
+
+/*
+ * text as a console may show it: bytes outside printable ASCII, and the
+ * backslash, become \xHH, so that a stray escape byte cannot drive the
+ * terminal. What does not fit in size bytes is cut, ending "..."; out is
+ * always NUL-terminated when size > 0.
+ */
+void cmdline_printable(const char *text, char *out, size_t size);
 
 /* The parsed command line of this boot (kernel only). */
 extern struct cmdline boot_cmdline;

@@ -39,7 +39,7 @@ void ktest_log(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	printk("        # %s\n", line);
+	printk_always("        # %s\n", line);
 }
 
 void ktest_fail_at(struct ktest *t, const char *file, int line, const char *fmt, ...)
@@ -50,7 +50,7 @@ void ktest_fail_at(struct ktest *t, const char *file, int line, const char *fmt,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	printk("        # %s:%d: %s\n", file, line, msg);
+	printk_always("        # %s:%d: %s\n", file, line, msg);
 	t->failed = true;
 }
 
@@ -80,18 +80,18 @@ static bool run_suite(const struct ktest_suite *s, unsigned number)
 {
 	unsigned failed = 0;
 
-	printk("    KTAP version 1\n    # Subtest: %s\n    1..%zu\n", s->name, s->ncases);
+	printk_always("    KTAP version 1\n    # Subtest: %s\n    1..%zu\n", s->name, s->ncases);
 	for (size_t i = 0; i < s->ncases; i++) {
 		struct ktest t = { 0 };
 		s->cases[i].run(&t);
 		if (t.failed)
 			failed++;
 		if (t.skip_reason && !t.failed)
-			printk("    ok %zu %s # SKIP %s\n", i + 1, s->cases[i].name, t.skip_reason);
+			printk_always("    ok %zu %s # SKIP %s\n", i + 1, s->cases[i].name, t.skip_reason);
 		else
-			printk("    %sok %zu %s\n", t.failed ? "not " : "", i + 1, s->cases[i].name);
+			printk_always("    %sok %zu %s\n", t.failed ? "not " : "", i + 1, s->cases[i].name);
 	}
-	printk("%sok %u %s\n", failed ? "not " : "", number, s->name);
+	printk_always("%sok %u %s\n", failed ? "not " : "", number, s->name);
 	return failed == 0;
 }
 
@@ -108,7 +108,7 @@ static unsigned count_unknown(const char *spec, bool print, unsigned number)
 			found |= strlen(s->name) == len && !strncmp(s->name, p, len);
 		if (!found) {
 			if (print)
-				printk("not ok %u %.*s # no such suite\n", number + unknown, (int)len, p);
+				printk_always("not ok %u %.*s # no such suite\n", number + unknown, (int)len, p);
 			unknown++;
 		}
 		p += len + (end ? 1 : 0);
@@ -126,7 +126,7 @@ bool ktest_run(const char *spec)
 	total += count_unknown(spec, false, 0);
 
 	running = true;
-	printk("KTAP version 1\n1..%u\n", total);
+	printk_always("KTAP version 1\n1..%u\n", total);
 	for (const struct ktest_suite *s = __start_ktest_suites; s < __stop_ktest_suites; s++)
 		if (selected(s, spec))
 			ok &= run_suite(s, ++number);

@@ -5,6 +5,7 @@
  */
 #include "arch/x86_64/acpi_boot.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/debugcon.h"
 #include "arch/x86_64/entry_area.h"
 #include "arch/x86_64/fbcon.h"
 #include "arch/x86_64/gdt.h"
@@ -12,6 +13,7 @@
 #include "arch/x86_64/ioapic.h"
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/ps2kbd.h"
+#include "arch/x86_64/pmtimer.h"
 #include "arch/x86_64/serial.h"
 #include "arch/x86_64/timer.h"
 #include "arch/x86_64/traps.h"
@@ -49,22 +51,45 @@ static void warn_line(const char *msg)
 	pr_warn("%s\n", msg);
 }
 
-/* Read GRUB's boot information while the early identity map still covers it. */
-static void boot_info_load(uint32_t magic, uint64_t mbi_phys)
+/*
+ * Read GRUB's boot information while the early identity map still covers
+ * it. False when it cannot be read; the command line then holds the
+ * defaults, so that the consoles can still say why lull stops.
+ */
+static bool boot_info_load(uint32_t magic, uint64_t mbi_phys)
 {
 	if (magic != MB2_BOOTLOADER_MAGIC) {
 		/* entry32.asm already checked; this guards against a bad hand-off. */
 		pr_emerg("lull: bad multiboot2 magic %#x; halting\n", magic);
-		cpu_halt_forever();
+		cmdline_defaults(&boot_cmdline);
+		return false;
 	}
 	if (!mb2_parse((const void *)mbi_phys, mbi_phys, &boot_info, warn_line)) {
 		pr_emerg("lull: the boot information is unreadable; halting\n");
-		cpu_halt_forever();
+		cmdline_defaults(&boot_cmdline);
+		return false;
 	}
 	if (boot_info.cmdline_cut)
 		pr_warn("cmdline: longer than %d bytes; the rest is ignored\n", CMDLINE_MAX - 1);
 	cmdline_parse(boot_info.cmdline, &boot_cmdline, warn_line);
 	printk_console_level = (int)boot_cmdline.loglevel + 1;
+	return true;
+}
+
+/*
+ * The consoles that need no memory set-up: the emulators' debug port and
+ * COM1. They start only once the command line is known, because serial=off
+ * must keep lull off COM1 altogether (a machine may have something else
+ * there, or nothing); what was printed before waits in printk's buffer
+ * and is replayed to each console as it registers.
+ */
+static void early_console_init(void)
+{
+	debugcon_init();
+	if (!boot_cmdline.serial)
+		pr_notice("serial: off (serial=off); COM1 is not touched\n");
+	else if (!serial_init())
+		pr_notice("serial: no UART answers at COM1\n");
 }
 
 /* The IDT, then this CPU's entry area: GDT, TSS, entry and IST stacks. */
@@ -76,7 +101,7 @@ static void trap_init(void)
 	entry_area_install(0);
 }
 
-/* The framebuffer (or VGA text) console; serial is already up. */
+/* The framebuffer (or VGA text) console, and a line saying which it is. */
 static void console_init(void)
 {
 	const struct boot_framebuffer *fb = &boot_info.fb;
@@ -90,21 +115,27 @@ static void console_init(void)
 			.green_pos = fb->green_pos, .green_size = fb->green_size,
 			.blue_pos = fb->blue_pos, .blue_size = fb->blue_size,
 		};
-		if (fbcon_init(&info))
+		if (fbcon_init(&info)) {
+			pr_info("console: framebuffer %ux%u, %u bpp\n", fb->width, fb->height, fb->bpp);
 			return;
+		}
 		why = "the framebuffer's format is not supported";
 	} else if (fb->kind == FB_EGA_TEXT) {
-		if (vgacon_init(phys_to_virt(fb->phys), fb->width, fb->height))
+		if (vgacon_init(phys_to_virt(fb->phys), fb->width, fb->height)) {
+			pr_info("console: VGA text %ux%u\n", fb->width, fb->height);
 			return;
+		}
 		why = "the VGA text screen is not usable";
 	} else if (fb->kind == FB_INDEXED) {
 		why = "the framebuffer uses indexed colour";
 	}
-	pr_info("console: serial only (%s)\n", why);
+	pr_info("console: no screen (%s)%s\n", why,
+		serial_present() ? "; serial only" : "");
 }
 
 static void banner(void)
 {
+	static char shown[400];        /* the command line, within one printk line */
 	struct pmm_stats ps;
 	uint64_t us = tsc_to_us(rdtsc() - tsc_at_entry);
 
@@ -115,7 +146,8 @@ static void banner(void)
 		boot_info.efi ? "UEFI" : "BIOS", boot_info.loader,
 		(unsigned long long)(ps.total_frames * PAGE_SIZE >> 20),
 		(unsigned long long)(ps.free_frames * PAGE_SIZE >> 20));
-	pr_info("  command line: '%s'\n", boot_info.cmdline);
+	cmdline_printable(boot_info.cmdline, shown, sizeof(shown));
+	pr_info("  command line: '%s'\n", shown);
 	pr_info("  booted in %llu.%03llu ms (TSC, from the 32-bit entry)\n",
 		(unsigned long long)(us / 1000), (unsigned long long)(us % 1000));
 }
@@ -126,9 +158,11 @@ void __attribute__((noreturn)) kmain(uint32_t magic, uint64_t mbi_phys, uint64_t
 {
 	tsc_at_entry = tsc0;
 	percpu_install(&percpu_boot);   /* %gs: this CPU's data */
-	serial_init();                  /* COM1, if present: the log starts here */
 	cpu_identify(&boot_cpu);        /* model and features */
-	boot_info_load(magic, mbi_phys); /* multiboot2 tags, command line */
+	bool loaded = boot_info_load(magic, mbi_phys); /* multiboot2 tags, command line */
+	early_console_init();           /* debug port, COM1 unless serial=off: the log shows */
+	if (!loaded)
+		cpu_halt_forever();
 	pti_configure(boot_cmdline.pti, boot_cmdline.pcid); /* PTI and PCID: decided once */
 	mem_init(&boot_info);           /* memory map, frames, kernel page tables */
 	cpu_enable_protections();       /* WP, NX, SMEP, SMAP, UMIP */
@@ -138,7 +172,9 @@ void __attribute__((noreturn)) kmain(uint32_t magic, uint64_t mbi_phys, uint64_t
 	console_init();                 /* framebuffer or VGA text */
 	acpi_init();                    /* MADT, HPET */
 	if (acpi_ok && acpi.has_hpet)
-		hpet_init(acpi.hpet_phys);  /* the reference clock */
+		hpet_init(acpi.hpet_phys);  /* the reference clock, */
+	if (acpi_ok && acpi.pm_timer_port) /* or the one firmware never hides */
+		pmtimer_init(acpi.pm_timer_port, acpi.pm_timer_32bit);
 	tsc_init();                     /* TSC frequency */
 	banner();
 	sched_init();                   /* run queues, before any CPU can take tasks */

@@ -65,7 +65,7 @@ static void __attribute__((noreturn)) panic_finish(void)
 {
 	smp_stop_others_with_backtrace();
 	if (ktest_running())
-		printk("KTAP END: kernel panic during tests\n");
+		printk_always("KTAP END: kernel panic during tests\n");
 	power_off(false);
 }
 

@@ -50,7 +50,8 @@ static void log_append(const char *s, size_t n)
 	log_len += n;
 }
 
-int vprintk(const char *fmt, va_list ap)
+/* Format, keep and write one message, unless its level is filtered out. */
+static int vprintk_emit(const char *fmt, va_list ap, bool always)
 {
 	char line[LINE_MAX];
 	int level = 6;
@@ -60,7 +61,7 @@ int vprintk(const char *fmt, va_list ap)
 		level = fmt[1] - '0';
 		fmt += 2;
 	}
-	if (level >= printk_console_level)
+	if (level >= printk_console_level && !always)
 		return 0;   /* filtered out: neither printed nor kept */
 	len = vsnprintf(line, sizeof(line), fmt, ap);
 	if (len >= (int)sizeof(line))
@@ -104,11 +105,25 @@ int printk_console(const char *name, const char *fmt, ...)
 	return len;
 }
 
+int vprintk(const char *fmt, va_list ap)
+{
+	return vprintk_emit(fmt, ap, false);
+}
+
 int printk(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vprintk(fmt, ap);
+	int n = vprintk_emit(fmt, ap, false);
+	va_end(ap);
+	return n;
+}
+
+int printk_always(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vprintk_emit(fmt, ap, true);
 	va_end(ap);
 	return n;
 }

@@ -22,6 +22,11 @@ int vprintk(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 /* One line to the console called name only (all if none is), not kept in
  * the log and never filtered by level: bulk output for a machine to read. */
 int printk_console(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * Printed whatever loglevel= says: output the command line asked for, such
+ * as ktest='s KTAP, which is the run's result rather than a message.
+ */
+int printk_always(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #define pr_emerg(...)  printk(KERN_EMERG __VA_ARGS__)
 #define pr_err(...)    printk(KERN_ERR __VA_ARGS__)

@@ -46,6 +46,7 @@ static const struct isolcpus_flag {
 
 struct hk_parser {
 	unsigned nr_cpus;
+	struct cpumask online;  /* the CPUs that may be isolated or do housekeeping */
 	void (*warn)(const char *msg);
 };
 
@@ -118,6 +119,20 @@ static bool hk_parse_list(const struct hk_parser *ps, const char *word, const ch
 			"housekeeping; isolating %s", word, hk_shown(n), value, hk_cut(n),
 			hk_show_list(out, rest, sizeof(rest)));
 	}
+	/*
+	 * A CPU that exists but did not come up runs nothing: isolating it
+	 * would only have its users (the tests, the experiment) wait for it.
+	 */
+	struct cpumask offline;
+	char gone[HK_LIST_SHOWN];
+
+	if (cpumask_andnot(&offline, out, &ps->online)) {
+		cpumask_and(out, out, &ps->online);
+		hk_warn(ps, "housekeeping: %s=%.*s%s: CPU(s) %s not online, left out; isolating %s",
+			word, hk_shown(n), value, hk_cut(n),
+			hk_show_list(&offline, gone, sizeof(gone)),
+			hk_show_list(out, rest, sizeof(rest)));
+	}
 	return true;
 }
 
@@ -156,7 +171,11 @@ static bool hk_parse_isolcpus(const struct hk_parser *ps, const char *value,
 		if (*p == ',')
 			p++;
 	}
-	if (!*types)    /* Linux: isolcpus= without a flag means domain */
+	/* Linux: isolcpus= without a known flag means domain. */
+	if (!*types && p != value && *p)
+		hk_warn(ps, "housekeeping: isolcpus=%.*s%s: no known flag; isolating from "
+			"unbound work (domain), as with no flag", hk_shown(vn), value, hk_cut(vn));
+	if (!*types)
 		*types = HK_BIT(HK_UNBOUND);
 	if (!*p) {
 		hk_warn(ps, "housekeeping: isolcpus=%.*s%s: no CPU list after the flags; ignored",
@@ -167,7 +186,8 @@ static bool hk_parse_isolcpus(const struct hk_parser *ps, const char *value,
 }
 
 void housekeeping_parse(const char *nohz_full, const char *isolcpus, unsigned nr_cpus,
-			struct housekeeping *out, void (*warn)(const char *msg))
+			const struct cpumask *online, struct housekeeping *out,
+			void (*warn)(const char *msg))
 {
 	struct hk_parser ps = {
 		.nr_cpus = nr_cpus < NR_CPUS_MAX ? nr_cpus : NR_CPUS_MAX,
@@ -177,6 +197,10 @@ void housekeeping_parse(const char *nohz_full, const char *isolcpus, unsigned nr
 	bool have_nohz = false, have_iso = false;
 	unsigned iso_types = 0;
 
+	cpumask_setall(&all, ps.nr_cpus);
+	if (online)
+		cpumask_and(&all, &all, online);
+	ps.online = all;
 	cpumask_clear(&nohz_cpus);
 	cpumask_clear(&iso_cpus);
 	if (nohz_full && hk_has_value(&ps, "nohz_full", nohz_full))
@@ -201,7 +225,6 @@ void housekeeping_parse(const char *nohz_full, const char *isolcpus, unsigned nr
 			hk_show_list(&removed[HK_TICK], u, sizeof(u)));
 	}
 
-	cpumask_setall(&all, ps.nr_cpus);
 	cpumask_clear(&out->isolated);
 	for (unsigned t = 0; t < HK_TYPES; t++) {
 		cpumask_andnot(&out->hk[t], &all, &removed[t]);

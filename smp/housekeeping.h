@@ -44,8 +44,9 @@ struct housekeeping {
 };
 
 /*
- * Compute *out for a machine of nr_cpus CPUs (capped at NR_CPUS_MAX) from
- * the values of nohz_full= and isolcpus=. NULL means the word was not
+ * Compute *out for a machine of nr_cpus CPUs (capped at NR_CPUS_MAX), of
+ * which those in *online run (NULL: all of them), from the values of
+ * nohz_full= and isolcpus=. NULL means the word was not
  * given; "" means it was given with an empty value, which is warned about.
  * struct cmdline keeps "" for a word not given and has already warned
  * about an empty one, so its caller passes `c->nohz_full[0] ? c->nohz_full
@@ -58,12 +59,16 @@ struct housekeeping {
  *  - an empty value, or isolcpus= flags with no list: that word is ignored;
  *  - an unknown isolcpus= flag: skipped;
  *  - CPU 0, the boot CPU, in a list: it stays housekeeping for every type;
+ *  - a CPU in a list that exists but is not online: left out (it runs
+ *    nothing); CPUs not online do no housekeeping either;
+ *  - isolcpus= flags none of which is known: as no flag (domain), said so;
  *  - nohz_full= and isolcpus=nohz with different lists: both apply, so the
  *    union is isolated from HK_TICK and HK_NOISE (Linux refuses the second);
  *  - a type left with no housekeeping CPU: no isolation at all.
  */
 void housekeeping_parse(const char *nohz_full, const char *isolcpus, unsigned nr_cpus,
-			struct housekeeping *out, void (*warn)(const char *msg));
+			const struct cpumask *online, struct housekeeping *out,
+			void (*warn)(const char *msg));
 
 /* "tick", "noise", "irq", "unbound"; "?" for anything else. */
 const char *housekeeping_type_name(enum hk_type t);

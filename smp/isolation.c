@@ -4,6 +4,7 @@
 #include "smp/isolation.h"
 #include "kernel/cmdline.h"
 #include "kernel/printk.h"
+#include "smp/ipi.h"
 #include "smp/percpu.h"
 
 struct housekeeping housekeeping;
@@ -28,7 +29,7 @@ void isolation_init(void)
 	const struct cmdline *c = &boot_cmdline;
 
 	housekeeping_parse(c->nohz_full[0] ? c->nohz_full : 0, c->isolcpus[0] ? c->isolcpus : 0,
-			   nr_cpus, &housekeeping, warn_line);
+			   nr_cpus, &cpu_online_mask, &housekeeping, warn_line);
 	isolation_print();
 }
 
@@ -45,7 +46,7 @@ bool isolation_set(const char *cpus)
 	struct housekeeping hk;
 
 	warnings = 0;
-	housekeeping_parse(cpus, 0, nr_cpus, &hk, count_warning);
+	housekeeping_parse(cpus, 0, nr_cpus, &cpu_online_mask, &hk, count_warning);
 	if (warnings)
 		return false;
 	housekeeping = hk;

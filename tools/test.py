@@ -12,7 +12,9 @@ bochs: tools/bochs.sh, see tests/matrix-bochs.txt) and reads the kernel's
 KTAP output from the serial log; with expect=pass each KTAP case counts once,
 with expect=fail the whole line counts once (it must fail). Each variant of
 a spin model (--model DIR: DIR/variants.txt, run by tools/model.py) counts
-once.
+once. Each row of a bad-boot-input table (--boot-input FILE, format in
+tests/bad-boot-input.txt and tools/bootinput.py) boots once per firmware
+it names and counts once.
 
 Prints PASS/FAIL per binary and per config, and ends with exactly the line
 "N passed, N failed" (", N skipped" when some were); exit status 1 on failure.
@@ -37,6 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.dont_write_bytecode = True          # no __pycache__ in the source tree
 sys.path.insert(0, str(ROOT / "tools"))
+import bootinput  # noqa: E402
 import ktap  # noqa: E402
 import model  # noqa: E402
 
@@ -59,13 +62,15 @@ class Outcome:
     detail: list = field(default_factory=list)
     notes: list = field(default_factory=list)   # log lines asked for by @show=
     summary: str = ""                   # shown in place of "N tests" when it passed
+    seconds: float = None               # a boot's wall-clock time, shown when known
 
     def show(self):
         if self.reason:
             lines = [f"FAIL {self.name}: {self.reason}"] + ["    | " + d for d in self.detail]
         else:
             extra = f", {self.skipped} skipped" if self.skipped else ""
-            lines = [f"PASS {self.name} ({self.summary or f'{self.passed + self.skipped} tests{extra}'})"]
+            took = f", {self.seconds:.0f} s" if self.seconds is not None else ""
+            lines = [f"PASS {self.name} ({self.summary or f'{self.passed + self.skipped} tests{extra}'}{took})"]
             lines += ["    > " + n for n in self.notes]
         print("\n".join(lines), flush=True)
 
@@ -196,6 +201,9 @@ class Config:
     cpu_model: str = "max"
     shows: list = field(default_factory=list)  # texts whose log lines are printed
     entry: int = 0                              # the GRUB menu entry (iso/grub.cfg)
+    qemu_args: list = field(default_factory=list)  # @qemu=ARGS, appended to QEMU's
+    serial: str = "com1"        # @serial=: com1, none (no UART) or silent (lull must not use it)
+    one_test: bool = False      # count the whole boot once (bad-boot-input rows)
 
 
 def parse_matrix(path):
@@ -217,9 +225,17 @@ def parse_matrix(path):
         name, firmware, machine, cpus, mem, expect = words[:6]
         # Words starting with @ are for the harness, not the kernel.
         pairs = [w[1:].split("=", 1) for w in words[6:] if w.startswith("@") and "=" in w]
-        opts = {k: v for k, v in pairs if k not in ("log", "show")}
+        opts = {k: v for k, v in pairs if k not in ("log", "show", "qemu")}
         logs = [v for k, v in pairs if k == "log"]
         shows = [v for k, v in pairs if k == "show"]
+        qemu_args = []
+        try:
+            for k, v in pairs:
+                if k == "qemu":
+                    qemu_args += shlex.split(v)
+        except ValueError as e:
+            broken.append(Outcome(name, failed=1, reason=f"{where}: @qemu: {e}"))
+            continue
         cmdline = " ".join(w for w in words[6:] if not w.startswith("@"))
         problem = None
         bochs = firmware == "bochs"         # Bochs has one machine, and no -smp
@@ -234,10 +250,14 @@ def parse_matrix(path):
             problem = f"{name!r} is used twice (each names its own log)"
         elif not re.fullmatch(r"\d+" if bochs else r"\d+(,[a-z]+=\d+)*", cpus):
             problem = f"cpus {cpus!r}: expected a number" + ("" if bochs else " or a -smp value")
-        elif (set(opts) - {"timeout", "cpu", "entry"} or not opts.get("timeout", "1").isdigit()
-              or not opts.get("entry", "0").isdigit()):
+        elif (set(opts) - {"timeout", "cpu", "serial", "entry"}
+              or not opts.get("timeout", "1").isdigit() or not opts.get("entry", "0").isdigit()):
             problem = (f"options {opts}: known are @timeout=SECONDS, @cpu=MODEL, @entry=N, "
-                       "@log=TEXT, @show=TEXT")
+                       "@log=TEXT, @show=TEXT, @qemu=ARGS, @serial=none|silent")
+        elif opts.get("serial", "com1") not in ("com1", "none", "silent"):
+            problem = f"@serial={opts['serial']}: expected none or silent"
+        elif bochs and (qemu_args or "serial" in opts):
+            problem = "@qemu and @serial are for QEMU lines"
         elif expect == "halt" and not logs:
             problem = "expect=halt needs at least one @log=TEXT to wait for"
         if problem:
@@ -246,8 +266,29 @@ def parse_matrix(path):
         deadline = int(opts.get("timeout", DEADLINE[firmware]))
         configs.append(Config(name, firmware, machine, cpus, mem, expect, cmdline, deadline,
                               logs, opts.get("cpu", CPU_MODEL[firmware]), shows,
-                              int(opts.get("entry", 0))))
+                              entry=int(opts.get("entry", 0)), qemu_args=qemu_args,
+                              serial=opts.get("serial", "com1")))
     return configs, broken
+
+
+# The machine every bad-boot-input row boots: -smp 4, BIOS on pc, UEFI on q35.
+BOOT_INPUT_MACHINE = {"bios": "pc", "uefi": "q35"}
+BOOT_INPUT_CPUS, BOOT_INPUT_MEM = "4", "256M"
+
+
+def parse_boot_input(path):
+    """Configs for the rows of a bad-boot-input table (one per firmware each
+    row names, NAME and NAME-uefi), and an Outcome per line in error."""
+    rows, problems = bootinput.parse(path)
+    configs = []
+    for row in rows:
+        for firmware in row.firmwares:
+            suffix = "-uefi" if firmware == "uefi" and len(row.firmwares) > 1 else ""
+            configs.append(Config(
+                f"input-{row.name}{suffix}", firmware, BOOT_INPUT_MACHINE[firmware],
+                BOOT_INPUT_CPUS, BOOT_INPUT_MEM, "pass", f"ktest=boot {row.cmdline}",
+                DEADLINE[firmware], list(row.expect), CPU_MODEL[firmware], one_test=True))
+    return configs, [Outcome(where, failed=1, reason=why) for where, why in problems]
 
 
 def stop(proc):
@@ -309,21 +350,28 @@ class Watch:
         return self.parser.complete or self.ended is not None
 
 
-def boot(cfg, iso, log, qemu_out, interrupt):
-    """Boot once; returns (QEMU exit status or None, timed out?, Watch)."""
+def boot(cfg, iso, log, com1_log, qemu_out, interrupt):
+    """Boot once; returns (QEMU exit status or None, timed out?, Watch).
+    The kernel's output is read from log: COM1's, or with @serial=none or
+    silent QEMU's debug console (port 0xe9), COM1's then going to com1_log."""
     log.unlink(missing_ok=True)
+    com1_log.unlink(missing_ok=True)
     env = dict(os.environ, CPUS=cfg.cpus, MEM=cfg.mem, CPU_MODEL=cfg.cpu_model)
+    extra = list(cfg.qemu_args)
     if cfg.firmware == "bochs":
         script = "bochs.sh"
         env.update(SERIAL_LOG=str(log))
     else:
         script = "qemu.sh"
-        env.update(FIRMWARE=cfg.firmware, MACHINE=cfg.machine, SERIAL=f"file:{log}",
+        serial = {"com1": f"file:{log}", "none": "none", "silent": f"file:{com1_log}"}[cfg.serial]
+        if cfg.serial != "com1":
+            extra += ["-debugcon", f"file:{log}"]
+        env.update(FIRMWARE=cfg.firmware, MACHINE=cfg.machine, SERIAL=serial,
                    DISPLAY_OPT="-display none")
     with open(qemu_out, "w") as out:
         # A session of its own: stop() can then kill the emulator and anything
         # it started.
-        proc = subprocess.Popen([str(ROOT / "tools" / script), str(iso)],
+        proc = subprocess.Popen([str(ROOT / "tools" / script), str(iso)] + extra,
                                 stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                                 env=env, cwd=ROOT, start_new_session=True)
     watch = Watch(log, cfg.logs, halt=cfg.expect == "halt")
@@ -355,21 +403,25 @@ def run_config(cfg, interrupt):
     testdir = ROOT / "build" / "test"
     testdir.mkdir(parents=True, exist_ok=True)
     iso, log = testdir / f"{cfg.name}.iso", testdir / f"{cfg.name}.log"
+    com1_log = testdir / f"{cfg.name}.com1.log"
     emulator = "bochs" if cfg.firmware == "bochs" else "qemu"
     qemu_out = testdir / f"{cfg.name}.{emulator}.txt"
 
-    # GRUB boots the chosen entry at once, with no menu drawn.
+    # GRUB boots the chosen entry at once, with no menu drawn. os.fsencode:
+    # a command line may hold bytes past ASCII (bad-boot-input rows).
     env = dict(os.environ, GRUB_DEFAULT=str(cfg.entry), GRUB_TIMEOUT="0")
-    mk = subprocess.run([str(ROOT / "tools" / "mkiso.sh"), "build/lull.elf", cfg.cmdline, str(iso)],
-                        cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env)
+    mk = subprocess.run([str(ROOT / "tools" / "mkiso.sh"), "build/lull.elf",
+                         os.fsencode(cfg.cmdline), str(iso)],
+                        cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                        errors="replace", env=env)
     if mk.returncode != 0:
         out.failed, out.reason = 1, "ISO build failed"
         out.detail = (mk.stdout + mk.stderr).splitlines()[-TAIL:]
         return out
 
     started = time.monotonic()
-    status, timed_out, watch = boot(cfg, iso, log, qemu_out, interrupt)
-    seconds = time.monotonic() - started
+    status, timed_out, watch = boot(cfg, iso, log, com1_log, qemu_out, interrupt)
+    seconds = out.seconds = time.monotonic() - started
     if emulator == "bochs":
         status = None                   # Bochs has no isa-debug-exit: KTAP is the verdict
     report = watch.parser.report()
@@ -387,7 +439,16 @@ def run_config(cfg, interrupt):
         reasons.append(f"QEMU exited with status {status}")
 
     missing = [f"no line with {m!r} in the log" for m in watch.missing]
-    if cfg.expect == "exit":
+    if cfg.serial == "silent":
+        missing += com1_used(com1_log)
+    if cfg.one_test:
+        # One boot, one test: every expected text, a complete KTAP run, all ok.
+        reasons += report.problems + missing
+        if report.failures:
+            reasons.append(f"{report.failed} failed: " + ", ".join(report.failures[:5]))
+        out.passed, out.failed = (0, 1) if reasons else (1, 0)
+        out.summary = f"{len(cfg.logs)} expected texts seen, {report.passed} KTAP cases ok"
+    elif cfg.expect == "exit":
         # A run that is not a test suite (the experiment): it must leave
         # QEMU itself with the pass status, having printed every @log text.
         reasons = [r for r in reasons if not r.startswith("no complete KTAP")] + missing
@@ -434,6 +495,25 @@ def run_config(cfg, interrupt):
     return out
 
 
+GRUB_HANDOFF = "Booting `lull'"
+
+
+def com1_used(path):
+    """Why COM1's log shows that lull wrote to it ([] if it did not): all
+    that may follow GRUB's last line there is the end of that line."""
+    try:
+        text = path.read_bytes().decode("utf-8", errors="replace")
+    except FileNotFoundError:
+        return ["no COM1 log"]
+    at = text.rfind(GRUB_HANDOFF)
+    if at < 0:
+        return [f"GRUB's {GRUB_HANDOFF!r} is not in COM1's log: cannot tell who wrote what"]
+    after = text[at + len(GRUB_HANDOFF):].strip()
+    if after:
+        return [f"lull wrote to COM1: {ktap.clean(after.splitlines()[0])[:80]!r}"]
+    return []
+
+
 def tail(path):
     try:
         text = path.read_bytes().decode("utf-8", errors="replace")
@@ -449,6 +529,8 @@ def main():
     ap.add_argument("--host", nargs="*", default=[], metavar="BINARY", help="cmocka test binaries")
     ap.add_argument("--matrix", type=Path, action="append", default=[],
                     help="QEMU or Bochs configurations (tests/matrix.txt); may repeat")
+    ap.add_argument("--boot-input", type=Path, action="append", default=[], metavar="FILE",
+                    help="bad-boot-input table (tests/bad-boot-input.txt): a boot per row; may repeat")
     ap.add_argument("--model", type=Path, action="append", default=[], metavar="DIR",
                     help="spin models: DIR/variants.txt (tests/model); may repeat")
     ap.add_argument("--only", metavar="NAME", help="run this matrix line only (no host, tools or model tests)")
@@ -468,22 +550,24 @@ def main():
         halted |= bool(outcome.failed) and not args.keep_going
 
     configs, broken = [], []
-    for path in args.matrix:
-        more, bad = parse_matrix(path)
+    sources = [(p, parse_matrix) for p in args.matrix] + [(p, parse_boot_input) for p in args.boot_input]
+    for path, parse in sources:
+        more, bad = parse(path)
         clash = {c.name for c in configs} & {c.name for c in more}
         configs += [c for c in more if c.name not in clash]
         broken += bad + [Outcome(n, failed=1, reason=f"{path.name}: {n!r} is used twice") for n in clash]
     if args.only:
         configs = [c for c in configs if c.name == args.only]
         if not configs:
-            ap.error(f"--only {args.only}: no such line in {', '.join(map(str, args.matrix))}")
+            ap.error(f"--only {args.only}: no such line in "
+                     f"{', '.join(map(str, args.matrix + args.boot_input))}")
         broken = []
     else:
         for binary in args.host:
             if not halted:
                 record(run_host(Path(binary).resolve()))
         # --model alone (make model) runs the models only.
-        if not halted and (args.host or args.matrix or not args.model):
+        if not halted and (args.host or args.matrix or args.boot_input or not args.model):
             record(run_tool_tests())
         for directory in args.model:
             for outcome in run_models(directory):

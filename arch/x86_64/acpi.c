@@ -15,6 +15,14 @@
 #define MADT_HDR_LEN 44      /* header, LAPIC address, flags */
 #define HPET_LEN     56
 #define FADT_BOOT_ARCH 109   /* IAPC_BOOT_ARCH, FADT revision 2 on */
+#define FADT_PM_TMR_BLK 76   /* the PM timer's I/O port (ACPI 1.0 on) */
+#define FADT_PM_TMR_LEN 91   /* 4 when there is a PM timer */
+#define FADT_FLAGS     112
+#define FADT_X_PM_TMR_BLK 208 /* the same as a Generic Address Structure (2.0 on) */
+#define FADT_V1_LEN    116
+#define FADT_TMR_VAL_EXT  (1u << 8)   /* a 32-bit counter, not 24 */
+#define FADT_HW_REDUCED   (1u << 20)  /* no fixed hardware: no PM timer */
+#define GAS_SYSTEM_IO  1
 
 enum { MADT_LAPIC = 0, MADT_IOAPIC = 1, MADT_OVERRIDE = 2, MADT_LAPIC_ADDR = 5,
        MADT_X2APIC = 9 };
@@ -280,6 +288,40 @@ static void parse_hpet(struct acpi_ctx *c, const uint8_t *t, uint32_t len)
 	c->out->hpet_phys = addr;
 }
 
+/*
+ * The ACPI PM timer: a 3.579545 MHz counter at an I/O port, which every
+ * ACPI PC but a hardware-reduced one has. The 64-bit X_PM_TMR_BLK wins
+ * over the 32-bit PM_TMR_BLK where it is filled in; lull reads the timer
+ * with port I/O only, so a timer in memory space is reported and unused.
+ */
+static void parse_pm_timer(struct acpi_ctx *c, const uint8_t *t, uint32_t len)
+{
+	uint32_t flags = rd32(t + FADT_FLAGS);
+	uint64_t port = 0;
+
+	if (flags & FADT_HW_REDUCED)
+		return;
+	if (t[8] >= 2 && len >= FADT_X_PM_TMR_BLK + 12 && rd64(t + FADT_X_PM_TMR_BLK + 4)) {
+		port = rd64(t + FADT_X_PM_TMR_BLK + 4);
+		if (t[FADT_X_PM_TMR_BLK] != GAS_SYSTEM_IO) {
+			warnf(c, "acpi: PM timer at %#llx in address space %u is not in I/O space; "
+			      "not used", (unsigned long long)port, t[FADT_X_PM_TMR_BLK]);
+			return;
+		}
+	} else if (t[FADT_PM_TMR_LEN] == 4) {
+		port = rd32(t + FADT_PM_TMR_BLK);
+	}
+	if (!port)
+		return;
+	if (port > 0xfffc) {
+		warnf(c, "acpi: PM timer at port %#llx is past the I/O space; not used",
+		      (unsigned long long)port);
+		return;
+	}
+	c->out->pm_timer_port = (uint16_t)port;
+	c->out->pm_timer_32bit = flags & FADT_TMR_VAL_EXT;
+}
+
 static void parse_fadt(struct acpi_ctx *c, const uint8_t *t, uint32_t len)
 {
 	c->out->fadt_found = true;
@@ -288,6 +330,10 @@ static void parse_fadt(struct acpi_ctx *c, const uint8_t *t, uint32_t len)
 		c->out->boot_arch_valid = true;
 		c->out->boot_arch = rd16(t + FADT_BOOT_ARCH);
 	}
+	if (len >= FADT_V1_LEN)
+		parse_pm_timer(c, t, len);
+	else
+		warnf(c, "acpi: FADT is only %u bytes; no PM timer read from it", len);
 }
 
 /* The tables lull reads; the first valid one of each kind is used. */

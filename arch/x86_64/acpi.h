@@ -1,7 +1,8 @@
 #pragma once
 /*
  * The ACPI tables lull needs to start the other CPUs: the MADT (CPUs, I/O
- * APICs, ISA interrupt overrides), the HPET table and a little of the FADT.
+ * APICs, ISA interrupt overrides), the HPET table and a little of the FADT
+ * (boot architecture flags, the PM timer).
  *
  * This is pure parsing: physical memory is reached only through an
  * acpi_map_fn, so the same code runs on the kernel's direct map and on a
@@ -76,6 +77,8 @@ struct acpi_info {
 	bool fadt_found;
 	bool boot_arch_valid;           /* FADT revision >= 2 and long enough */
 	uint16_t boot_arch;             /* ACPI_BOOT_* flags */
+	uint16_t pm_timer_port;         /* the ACPI PM timer's I/O port; 0: none */
+	bool pm_timer_32bit;            /* its counter has 32 bits, else 24 */
 };
 
 /*

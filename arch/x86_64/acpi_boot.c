@@ -4,6 +4,7 @@
  * fallback. Tables are read through the direct map.
  */
 #include "arch/x86_64/acpi_boot.h"
+#include "kernel/format.h"
 #include "kernel/multiboot2.h"
 #include "kernel/printk.h"
 #include "mm/paging.h"
@@ -27,6 +28,7 @@ static void acpi_warn(const char *msg)
 void acpi_init(void)
 {
 	const void *rsdp = 0;
+	char disabled[40] = "";
 
 	if (boot_info.rsdp_version) {
 		rsdp = boot_info.rsdp;
@@ -43,9 +45,14 @@ void acpi_init(void)
 		return;
 	}
 	acpi_ok = acpi_parse(rsdp, acpi_map, &acpi, acpi_warn);
-	if (!acpi_ok)
+	if (!acpi_ok) {
 		pr_warn("acpi: tables unusable; one CPU only\n");
-	else
-		pr_info("acpi: %s, %u CPUs listed, %u I/O APIC(s), HPET %s\n", acpi.oem_id,
-			acpi.ncpus, acpi.nioapics, acpi.has_hpet ? "present" : "absent");
+		return;
+	}
+	/* Firmware lists a disabled entry per CPU that could be plugged in. */
+	if (acpi.cpus_disabled)
+		snprintf(disabled, sizeof(disabled), " (%u more disabled)", acpi.cpus_disabled);
+	pr_info("acpi: %s, %u CPUs listed%s, %u I/O APIC(s), HPET %s, PM timer %s\n",
+		acpi.oem_id, acpi.ncpus, disabled, acpi.nioapics,
+		acpi.has_hpet ? "present" : "absent", acpi.pm_timer_port ? "present" : "absent");
 }

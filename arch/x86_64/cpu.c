@@ -72,6 +72,11 @@ void cpu_identify(struct cpu_info *ci)
 			cpuid(0x80000002 + leaf, 0, &m[leaf * 4], &m[leaf * 4 + 1],
 			      &m[leaf * 4 + 2], &m[leaf * 4 + 3]);
 		ci->model[48] = 0;
+		/* Intel pads the brand string with leading spaces. */
+		size_t lead = 0;
+		while (ci->model[lead] == ' ')
+			lead++;
+		memmove(ci->model, ci->model + lead, sizeof(ci->model) - lead);
 	} else {
 		strlcpy(ci->model, "unknown model", sizeof(ci->model));
 	}

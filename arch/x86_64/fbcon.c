@@ -62,6 +62,18 @@ static void fbcon_put_pixel(volatile uint8_t *p, uint32_t v)
 	}
 }
 
+static uint32_t fbcon_get_pixel(const volatile uint8_t *p)
+{
+	switch (fbcon.bytes_pp) {
+	case 4:
+		return *(const volatile uint32_t *)p;
+	case 3:
+		return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16;
+	default:
+		return *(const volatile uint16_t *)p;
+	}
+}
+
 /* Fill a rectangle given in pixels; callers keep it inside the screen. */
 static void fbcon_fill(uint32_t x, uint32_t y, uint32_t w, uint32_t h, uint32_t v)
 {
@@ -73,13 +85,27 @@ static void fbcon_fill(uint32_t x, uint32_t y, uint32_t w, uint32_t h, uint32_t 
 			fbcon_put_pixel(line + (size_t)i * fbcon.bytes_pp, v);
 }
 
-static void fbcon_draw(uint32_t col, uint32_t row, uint8_t c)
+static const uint8_t *fbcon_glyph(uint8_t c)
 {
 	const struct psf_font *f = &font_default;
 	uint32_t glyph = f->map[c] < f->glyph_count ? f->map[c] : 0;
-	const uint8_t *bits = f->glyphs + (size_t)glyph * f->bytes_per_glyph;
-	volatile uint8_t *line = fbcon.base + (size_t)row * f->height * fbcon.pitch +
-				 (size_t)col * f->width * fbcon.bytes_pp;
+
+	return f->glyphs + (size_t)glyph * f->bytes_per_glyph;
+}
+
+static volatile uint8_t *fbcon_cell(uint32_t col, uint32_t row)
+{
+	const struct psf_font *f = &font_default;
+
+	return fbcon.base + (size_t)row * f->height * fbcon.pitch +
+	       (size_t)col * f->width * fbcon.bytes_pp;
+}
+
+static void fbcon_draw(uint32_t col, uint32_t row, uint8_t c)
+{
+	const struct psf_font *f = &font_default;
+	const uint8_t *bits = fbcon_glyph(c);
+	volatile uint8_t *line = fbcon_cell(col, row);
 
 	for (uint32_t y = 0; y < f->height; y++, line += fbcon.pitch, bits += f->bytes_per_row)
 		for (uint32_t x = 0; x < f->width; x++) {
@@ -177,5 +203,32 @@ bool fbcon_init(const struct fb_info *fb)
 	fbcon.bg = fbcon_pack(fb, 0, 0, 0);
 	fbcon_fill(0, 0, fb->width, fb->height, fbcon.bg);
 	console_register(&fbcon_console);
+	return true;
+}
+
+bool fbcon_where(uint32_t *col, uint32_t *row)
+{
+	*col = fbcon.col;
+	*row = fbcon.row;
+	return fbcon.base != 0;
+}
+
+bool fbcon_cell_shows(uint32_t col, uint32_t row, uint8_t c)
+{
+	const struct psf_font *f = &font_default;
+	const uint8_t *bits = fbcon_glyph(c);
+	const volatile uint8_t *line;
+
+	if (!fbcon.base || col >= fbcon.cols || row >= fbcon.rows)
+		return false;
+	line = fbcon_cell(col, row);
+	for (uint32_t y = 0; y < f->height; y++, line += fbcon.pitch, bits += f->bytes_per_row)
+		for (uint32_t x = 0; x < f->width; x++) {
+			bool on = bits[x / 8] & (0x80 >> (x % 8));
+			uint32_t want = on ? fbcon.fg : fbcon.bg;
+
+			if (fbcon_get_pixel(line + (size_t)x * fbcon.bytes_pp) != want)
+				return false;
+		}
 	return true;
 }

@@ -24,3 +24,11 @@ struct fb_info {
  * other than 32, 24 or 16 bpp, or less than one glyph of room.
  */
 bool fbcon_init(const struct fb_info *fb);
+
+/*
+ * For the tests. fbcon_where: the text cell the next glyph goes to; false
+ * when fbcon is not drawing. fbcon_cell_shows: do the framebuffer's pixels
+ * at text cell (col, row) show glyph c, light grey on black?
+ */
+bool fbcon_where(uint32_t *col, uint32_t *row);
+bool fbcon_cell_shows(uint32_t col, uint32_t row, uint8_t c);

@@ -200,9 +200,90 @@ static void hpet_and_fadt(void **state)
 	std_machine();
 	fadt_put(3, 111, ACPI_BOOT_NO_VGA);
 	assert_true(parse());
-	assert_int_equal(warnings, 0);
+	assert_int_equal(warnings, 1);          /* too short for the PM timer's fields */
+	assert_warned("FADT is only 111 bytes; no PM timer read from it");
 	assert_true(info.boot_arch_valid);
 	assert_int_equal(info.boot_arch, ACPI_BOOT_NO_VGA);
+}
+
+/* A FADT of len bytes with a PM timer at port (PM_TMR_LEN 4 when port is
+ * given), the flags word, and X_PM_TMR_BLK in space x_space at x_addr. */
+static void fadt_pm_put(uint8_t rev, uint32_t len, uint32_t port, uint32_t flags,
+			uint8_t x_space, uint64_t x_addr)
+{
+	uint8_t body[244 - 36] = { 0 };
+
+	put32(body + 76 - 36, port);
+	body[91 - 36] = port ? 4 : 0;
+	put32(body + 112 - 36, flags);
+	body[208 - 36] = x_space;
+	put64(body + 212 - 36, x_addr);
+	put_table(FADT, "FACP", rev, body, len - 36);
+}
+
+static void pm_timer(void **state)
+{
+	/* The standard machine's FADT has none. */
+	std_machine();
+	assert_true(parse());
+	assert_int_equal(info.pm_timer_port, 0);
+
+	/* ACPI 1.0: PM_TMR_BLK, a 24-bit counter (QEMU's PIIX4 answers at 0x608). */
+	std_machine();
+	fadt_pm_put(1, 116, 0x608, 0, 0, 0);
+	assert_true(parse());
+	assert_int_equal(warnings, 0);
+	assert_int_equal(info.pm_timer_port, 0x608);
+	assert_false(info.pm_timer_32bit);
+
+	/* ACPI 2.0+: X_PM_TMR_BLK wins where it is filled in; TMR_VAL_EXT. */
+	std_machine();
+	fadt_pm_put(4, 244, 0x408, 1u << 8, 1, 0xb008);
+	assert_true(parse());
+	assert_int_equal(info.pm_timer_port, 0xb008);
+	assert_true(info.pm_timer_32bit);
+	/* An empty X_PM_TMR_BLK: the 32-bit field. */
+	std_machine();
+	fadt_pm_put(4, 244, 0x408, 0, 0, 0);
+	assert_true(parse());
+	assert_int_equal(info.pm_timer_port, 0x408);
+	/* A revision 1 table does not have the 64-bit fields, whatever its length. */
+	std_machine();
+	fadt_pm_put(1, 244, 0x408, 0, 1, 0xb008);
+	assert_true(parse());
+	assert_int_equal(info.pm_timer_port, 0x408);
+
+	/* In memory space: said, and not used (lull reads it by port I/O). */
+	std_machine();
+	fadt_pm_put(4, 244, 0x408, 0, 0, 0xfed80000);
+	assert_true(parse());
+	assert_warned("PM timer at 0xfed80000 in address space 0 is not in I/O space; not used");
+	assert_int_equal(info.pm_timer_port, 0);
+	std_machine();
+	fadt_pm_put(4, 244, 0, 0, 1, 0x10000);
+	assert_true(parse());
+	assert_warned("PM timer at port 0x10000 is past the I/O space; not used");
+	assert_int_equal(info.pm_timer_port, 0);
+
+	/* Hardware-reduced ACPI has no fixed hardware, so no PM timer. */
+	std_machine();
+	fadt_pm_put(5, 244, 0x408, 1u << 20, 1, 0xb008);
+	assert_true(parse());
+	assert_int_equal(warnings, 0);
+	assert_int_equal(info.pm_timer_port, 0);
+	/* PM_TMR_LEN 0: no timer, whatever the port says. */
+	std_machine();
+	fadt_pm_put(1, 116, 0, 0, 0, 0);
+	put32(mem + FADT + 76, 0x608);
+	fix_checksum(FADT);
+	assert_true(parse());
+	assert_int_equal(info.pm_timer_port, 0);
+	/* Too short to hold the ACPI 1.0 fields. */
+	std_machine();
+	fadt_pm_put(1, 100, 0x608, 0, 0, 0);
+	assert_true(parse());
+	assert_warned("FADT is only 100 bytes; no PM timer read from it");
+	assert_int_equal(info.pm_timer_port, 0);
 }
 
 /* An RSDP in fake memory, cut off where memory ends; bad: spoil its checksum. */
@@ -281,6 +362,7 @@ int main(void)
 		cmocka_unit_test(bad_tables_are_skipped),
 		cmocka_unit_test(no_madt),
 		cmocka_unit_test(hpet_and_fadt),
+		cmocka_unit_test(pm_timer),
 		cmocka_unit_test(bios_area_scan),
 		cmocka_unit_test(scanned_rsdp_parses),
 	};

@@ -127,10 +127,25 @@ static void test_later_word_wins(void **state)
 {
 	struct cmdline c;
 
-	assert_int_equal(parse("loglevel=3 pti=off loglevel=5 pti=on ktest=a ktest=b", &c), 0);
+	/* Each change of a value given before is pointed out. */
+	assert_int_equal(parse("loglevel=3 pti=off loglevel=5 pti=on ktest=a ktest=b", &c), 3);
 	assert_int_equal(c.loglevel, 5);
 	assert_true(c.pti);
 	assert_string_equal(c.ktest, "b");
+	assert_string_equal(warned[0], "cmdline: loglevel=5 overrides the earlier loglevel=3");
+	assert_string_equal(warned[1], "cmdline: pti=on overrides the earlier pti=off");
+	assert_string_equal(warned[2], "cmdline: ktest=b overrides the earlier ktest=a");
+	/* A repetition that changes nothing is harmless, and silent. */
+	assert_int_equal(parse("pti=off nopcid pti=off nopcid ktest=a ktest=a", &c), 0);
+	assert_false(c.pti || c.pcid);
+	/* So is a word that only restates the default, the first time. */
+	assert_int_equal(parse("pti=on loglevel=6", &c), 0);
+	/* The default is not an earlier word: changing it is no override. */
+	assert_int_equal(parse("pti=off", &c), 0);
+	/* Three times: each change is one warning, naming the value before. */
+	assert_int_equal(parse("loglevel=1 loglevel=2 loglevel=2 loglevel=7", &c), 2);
+	assert_string_equal(warned[0], "cmdline: loglevel=2 overrides the earlier loglevel=1");
+	assert_string_equal(warned[1], "cmdline: loglevel=7 overrides the earlier loglevel=2");
 	/* A bad repetition keeps, and names, the earlier good value. */
 	expect_warning("pti=off pti=maybe", &c, "pti=maybe", "expected on or off", "keeping pti=off");
 	assert_false(c.pti);
@@ -247,10 +262,11 @@ static void test_long_line(void **state)
 
 	/* Exactly CMDLINE_MAX - 1 bytes: fine, last word parsed. */
 	memset(text, ' ', CMDLINE_MAX - 1);
-	memcpy(text, "loglevel=1", 10);
+	memcpy(text, "pti=off", 7);
 	memcpy(text + CMDLINE_MAX - 1 - 10, "loglevel=2", 10);
 	text[CMDLINE_MAX - 1] = 0;
 	assert_int_equal(parse(text, &c), 0);
+	assert_false(c.pti);
 	assert_int_equal(c.loglevel, 2);
 
 	/* One byte more: one warning, and the word past the cut is not seen. */
@@ -288,6 +304,39 @@ static void test_garbage_bytes(void **state)
 	assert_defaults(&c);
 }
 
+static void test_printable(void **state)
+{
+	char out[64];
+
+	cmdline_printable("ktest=boot pti=off", out, sizeof(out));
+	assert_string_equal(out, "ktest=boot pti=off");
+	cmdline_printable("a\x01" "b\x1b[2Jc\x7f\xc3\xa9\\", out, sizeof(out));
+	assert_string_equal(out, "a\\x01b\\x1b[2Jc\\x7f\\xc3\\xa9\\x5c");
+	cmdline_printable("", out, sizeof(out));
+	assert_string_equal(out, "");
+
+	/* Cut to fit: "..." at the end, never half of a \xHH. */
+	cmdline_printable("abcdefghij", out, 8);
+	assert_string_equal(out, "abcd...");
+	cmdline_printable("abcdefg", out, 8);           /* fits exactly */
+	assert_string_equal(out, "abcdefg");
+	cmdline_printable("ab\x01" "cdefg", out, 8);
+	assert_string_equal(out, "ab...");
+	cmdline_printable("abcd\x01", out, 8);        /* the last byte does not fit */
+	assert_string_equal(out, "abcd...");
+	cmdline_printable("abc", out, 3);               /* no room even for "..." */
+	assert_string_equal(out, "");
+	memset(out, '#', sizeof(out));
+	cmdline_printable("abc", out, 0);
+	assert_int_equal(out[0], '#');
+
+	/* The longest command line, all of it unprintable, fits 4 bytes each. */
+	static char text[CMDLINE_MAX], shown[4 * CMDLINE_MAX];
+	memset(text, 0x01, CMDLINE_MAX - 1);
+	cmdline_printable(text, shown, sizeof(shown));
+	assert_int_equal(strlen(shown), 4 * (CMDLINE_MAX - 1));
+}
+
 static void test_no_callback(void **state)
 {
 	struct cmdline c;
@@ -308,6 +357,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_words),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_garbage_bytes),
+		cmocka_unit_test(test_printable),
 		cmocka_unit_test(test_no_callback),
 	};
 

@@ -28,14 +28,17 @@ static void record_warning(const char *msg)
 	snprintf(warnings[nr_warnings++], sizeof(warnings[0]), "%s", msg);
 }
 
-static void check_invariants(const struct housekeeping *h, unsigned nr_cpus)
+static void check_invariants(const struct housekeeping *h, unsigned nr_cpus,
+			     const struct cpumask *online)
 {
 	struct cpumask all, left_out, isolated;
 
 	cpumask_setall(&all, nr_cpus);
+	if (online)
+		cpumask_and(&all, &all, online);
 	cpumask_clear(&isolated);
 	for (unsigned t = 0; t < HK_TYPES; t++) {
-		if (nr_cpus)
+		if (cpumask_test(&all, 0))
 			assert_true(cpumask_test(&h->hk[t], 0));
 		assert_false(cpumask_andnot(&left_out, &h->hk[t], &all));
 		cpumask_andnot(&left_out, &all, &h->hk[t]);
@@ -44,16 +47,23 @@ static void check_invariants(const struct housekeeping *h, unsigned nr_cpus)
 	assert_true(cpumask_equal(&isolated, &h->isolated));
 }
 
-/* Parse with warnings recorded; the struct is poisoned first. */
-static struct housekeeping parse(const char *nohz_full, const char *isolcpus, unsigned nr_cpus)
+/* Parse with warnings recorded, the CPUs in online running (NULL: all);
+ * the struct is poisoned first. */
+static struct housekeeping parse_online(const char *nohz_full, const char *isolcpus,
+					unsigned nr_cpus, const struct cpumask *online)
 {
 	struct housekeeping h;
 
 	memset(&h, 0x5a, sizeof(h));
 	nr_warnings = 0;
-	housekeeping_parse(nohz_full, isolcpus, nr_cpus, &h, record_warning);
-	check_invariants(&h, nr_cpus);
+	housekeeping_parse(nohz_full, isolcpus, nr_cpus, online, &h, record_warning);
+	check_invariants(&h, nr_cpus, online);
 	return h;
+}
+
+static struct housekeeping parse(const char *nohz_full, const char *isolcpus, unsigned nr_cpus)
+{
+	return parse_online(nohz_full, isolcpus, nr_cpus, NULL);
 }
 
 static void expect_list(const struct cpumask *m, const char *want, const char *what)
@@ -103,7 +113,7 @@ static void nothing_given(void **state)
 	expect_hk(&h, "", "", "", "", "");
 	expect_no_warning();
 	/* No callback: the same results, silently. */
-	housekeeping_parse("0-3", "", 8, &h, NULL);
+	housekeeping_parse("0-3", "", 8, NULL, &h, NULL);
 	expect_hk(&h, "0,4-7", "0,4-7", "0-7", "0-7", "1-3");
 }
 
@@ -173,15 +183,27 @@ static void isolcpus_unknown_flag(void **state)
 	/* Only unknown flags: no flag was understood, so the default, domain. */
 	h = parse(NULL, "fast,2-3", 8);
 	expect_hk(&h, "0-7", "0-7", "0-7", "0-1,4-7", "2-3");
-	expect_warning("housekeeping: isolcpus=fast,2-3: unknown flag 'fast' ignored");
+	assert_int_equal(nr_warnings, 2);
+	assert_string_equal(warnings[0], "housekeeping: isolcpus=fast,2-3: unknown flag 'fast' "
+			    "ignored");
+	assert_string_equal(warnings[1], "housekeeping: isolcpus=fast,2-3: no known flag; "
+			    "isolating from unbound work (domain), as with no flag");
 	/* Linux's spellings only. */
 	h = parse(NULL, "managed-irq,nohz_full,3", 8);
 	expect_hk(&h, "0-7", "0-7", "0-7", "0-2,4-7", "3");
-	assert_int_equal(nr_warnings, 2);
+	assert_int_equal(nr_warnings, 3);
 	assert_string_equal(warnings[0], "housekeeping: isolcpus=managed-irq,nohz_full,3: "
 			    "unknown flag 'managed-irq' ignored");
 	assert_string_equal(warnings[1], "housekeeping: isolcpus=managed-irq,nohz_full,3: "
 			    "unknown flag 'nohz_full' ignored");
+	assert_string_equal(warnings[2], "housekeeping: isolcpus=managed-irq,nohz_full,3: "
+			    "no known flag; isolating from unbound work (domain), as with no flag");
+	/* Unknown flags and no list: the missing list is what counts. */
+	h = parse(NULL, "fast", 8);
+	expect_hk(&h, "0-7", "0-7", "0-7", "0-7", "");
+	assert_int_equal(nr_warnings, 2);
+	assert_string_equal(warnings[1], "housekeeping: isolcpus=fast: no CPU list after the "
+			    "flags; ignored");
 }
 
 static void boot_cpu_in_list(void **state)
@@ -238,6 +260,38 @@ static void out_of_range(void **state)
 	expect_hk(&h, "", "", "", "", "");
 	expect_warning("housekeeping: nohz_full=1: cpulist: item \"1\": there are no CPUs; "
 		       "ignored");
+}
+
+/* CPUs that exist but did not come up (an AP that never answered). */
+static void offline_cpus(void **state)
+{
+	struct cpumask online;
+	struct housekeeping h;
+
+	cpumask_setall(&online, 8);
+	cpumask_clear_cpu(&online, 2);
+	cpumask_clear_cpu(&online, 6);
+	h = parse_online(NULL, NULL, 8, &online);
+	expect_hk(&h, "0-1,3-5,7", "0-1,3-5,7", "0-1,3-5,7", "0-1,3-5,7", "");
+	expect_no_warning();
+	h = parse_online("4-7", NULL, 8, &online);
+	expect_hk(&h, "0-1,3", "0-1,3", "0-1,3-5,7", "0-1,3-5,7", "4-5,7");
+	expect_warning("housekeeping: nohz_full=4-7: CPU(s) 6 not online, left out; "
+		       "isolating 4-5,7");
+	h = parse_online(NULL, "nohz,domain,0-2,6", 8, &online);
+	expect_hk(&h, "0,3-5,7", "0,3-5,7", "0-1,3-5,7", "0,3-5,7", "1");
+	assert_int_equal(nr_warnings, 2);
+	assert_string_equal(warnings[1], "housekeeping: isolcpus=nohz,domain,0-2,6: CPU(s) 2,6 "
+			    "not online, left out; isolating 1");
+	/* Nothing left to isolate: the word isolates none. */
+	h = parse_online("2", NULL, 8, &online);
+	expect_hk(&h, "0-1,3-5,7", "0-1,3-5,7", "0-1,3-5,7", "0-1,3-5,7", "");
+	expect_warning("housekeeping: nohz_full=2: CPU(s) 2 not online, left out; isolating none");
+	/* Past nr_cpus is still an error: such a CPU does not exist. */
+	h = parse_online("1-8", NULL, 8, &online);
+	expect_hk(&h, "0-1,3-5,7", "0-1,3-5,7", "0-1,3-5,7", "0-1,3-5,7", "");
+	expect_warning("housekeeping: nohz_full=1-8: cpulist: item \"1-8\": CPU 8 does not "
+		       "exist (CPUs are 0-7); ignored");
 }
 
 static void malformed_list(void **state)
@@ -354,7 +408,8 @@ static void long_values_are_cut(void **state)
 	parse(NULL, value, 8);
 	snprintf(want, sizeof(want), "housekeeping: isolcpus=%.64s...: unknown flag '%.64s...' "
 		 "ignored", value, value);
-	expect_warning(want);
+	assert_int_equal(nr_warnings, 2);           /* and: no known flag */
+	assert_string_equal(warnings[0], want);
 
 	/* A long list in a warning ends in "..." (96 bytes with the NUL). */
 	struct cpumask even;
@@ -438,6 +493,7 @@ int main(void)
 		cmocka_unit_test(boot_cpu_in_list),
 		cmocka_unit_test(all_cpus),
 		cmocka_unit_test(out_of_range),
+		cmocka_unit_test(offline_cpus),
 		cmocka_unit_test(malformed_list),
 		cmocka_unit_test(reversed_range),
 		cmocka_unit_test(empty_value),

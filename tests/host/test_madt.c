@@ -28,6 +28,33 @@ static void disabled_and_online_capable(void **state)
 	assert_true(info.cpus[2].from_x2apic_entry);
 }
 
+/*
+ * QEMU's layout for -smp 4,maxcpus=16: an entry per possible CPU, the 12
+ * not plugged in with flags 0; past APIC id 254 its entries are x2APIC
+ * ones, also absent until plugged in (a machine with more than 255 CPUs).
+ */
+static void many_absent_cpus(void **state)
+{
+	std_machine();
+	madt_begin();
+	for (uint8_t i = 0; i < 16; i++)
+		madt_lapic(i, i, i < 4 ? 1 : 0);
+	for (uint32_t id = 255; id < 288; id++)
+		madt_x2apic(id, id, 0);
+	madt_put(MADT);
+	assert_true(parse());
+	assert_int_equal(warnings, 0);
+	assert_int_equal(info.ncpus, 4);
+	assert_int_equal(info.cpus_disabled, 12 + 33);
+	assert_int_equal(info.cpus_dropped, 0);
+	for (unsigned i = 0; i < 4; i++) {
+		assert_int_equal(info.cpus[i].apic_id, i);
+		assert_true(info.cpus[i].enabled);
+	}
+	assert_int_equal(acpi_cpu_index(&info, 4), -1);
+	assert_int_equal(acpi_cpu_index(&info, 255), -1);
+}
+
 static void duplicate_apic_ids(void **state)
 {
 	std_machine();
@@ -160,6 +187,7 @@ int main(void)
 		cmocka_unit_test(disabled_and_online_capable),
 		cmocka_unit_test(duplicate_apic_ids),
 		cmocka_unit_test(x2apic_entries),
+		cmocka_unit_test(many_absent_cpus),
 		cmocka_unit_test(more_cpus_than_supported),
 		cmocka_unit_test(too_many_ioapics_and_overrides),
 		cmocka_unit_test(lapic_address_override),

@@ -6,6 +6,7 @@
  */
 #include <stddef.h>
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/fbcon.h"
 #include "arch/x86_64/traps.h"
 #include "kernel/ktest.h"
 #include "kernel/multiboot2.h"
@@ -186,6 +187,32 @@ static void symbols_resolve(struct ktest *t)
 	KT_EXPECT(t, symbol_lookup(0x1000, 0, 0) == 0);
 }
 
+/*
+ * The log reaches the screen: a line printed now must be drawn, glyph by
+ * glyph, on the framebuffer (the line above the next glyph's, since the
+ * line ends in a newline). Other CPUs are idle during this suite, so no
+ * other line comes in between.
+ */
+static void framebuffer_shows_log(struct ktest *t)
+{
+	static const char mark[] = "fb-probe-42";
+	uint32_t col, row, start;
+
+	if (!fbcon_where(&col, &row)) {
+		KT_SKIP(t, "no framebuffer console");
+		return;
+	}
+	ktest_log("%s", mark);
+	KT_ASSERT(t, fbcon_where(&col, &row) && col == 0 && row > 0);
+	/* ktest_log indents its "# " line by 8 columns. */
+	start = 8 + 2;
+	KT_EXPECT(t, fbcon_cell_shows(start - 2, row - 1, '#'));
+	for (uint32_t i = 0; mark[i]; i++)
+		KT_EXPECT(t, fbcon_cell_shows(start + i, row - 1, (uint8_t)mark[i]));
+	/* And the check can fail: a cell does not show another glyph. */
+	KT_EXPECT(t, !fbcon_cell_shows(start, row - 1, 'x'));
+}
+
 static const struct ktest_case boot_cases[] = {
 	{ "memmap_sane", memmap_sane },
 	{ "frames_alloc_free", frames_alloc_free },
@@ -198,5 +225,6 @@ static const struct ktest_case boot_cases[] = {
 	{ "execute_data_faults", execute_data_faults },
 	{ "stack_guard", stack_guard },
 	{ "symbols_resolve", symbols_resolve },
+	{ "framebuffer_shows_log", framebuffer_shows_log },
 };
 KTEST_SUITE(boot_suite, "boot", boot_cases);

@@ -495,12 +495,13 @@ def run_config(cfg, interrupt):
     return out
 
 
-GRUB_HANDOFF = "Booting `lull'"
+GRUB_HANDOFF = "Booting `lull"      # then the menu entry's title and a quote
 
 
 def com1_used(path):
     """Why COM1's log shows that lull wrote to it ([] if it did not): all
-    that may follow GRUB's last line there is the end of that line."""
+    that may follow GRUB's last line there ("Booting `TITLE'") is the end of
+    that line."""
     try:
         text = path.read_bytes().decode("utf-8", errors="replace")
     except FileNotFoundError:
@@ -508,7 +509,8 @@ def com1_used(path):
     at = text.rfind(GRUB_HANDOFF)
     if at < 0:
         return [f"GRUB's {GRUB_HANDOFF!r} is not in COM1's log: cannot tell who wrote what"]
-    after = text[at + len(GRUB_HANDOFF):].strip()
+    end = text.find("'", at + len(GRUB_HANDOFF))
+    after = text[end + 1:].strip() if end >= 0 else ""
     if after:
         return [f"lull wrote to COM1: {ktap.clean(after.splitlines()[0])[:80]!r}"]
     return []

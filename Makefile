@@ -145,7 +145,8 @@ build/lull.elf: $(KOBJS) build/gen/symtab.empty.o linker.ld tools/symtab.py
 
 # --- user programs -------------------------------------------------------------
 # Every user/<name>.c is a ring-3 program, build/user/<name>.elf: a static
-# ET_EXEC at USER_IMAGE_BASE laid out by user/user.ld, linked with the small
+# ET_EXEC at USER_IMAGE_BASE laid out by user/user.ld, linked with its own
+# parts in user/<name>/*.c if it has any, with the small
 # libc of user/lib/ and with the kernel's own kernel/format.c and
 # kernel/string.c, compiled a second time for user space. tools/mkprogs.py
 # writes build/gen/user_programs.asm, which embeds every ELF in the kernel's
@@ -170,6 +171,7 @@ override LDFLAGS_U := -nostdlib -static -T user/user.ld -z max-page-size=0x1000 
 USER_PROGS     := $(sort $(basename $(notdir $(wildcard user/*.c))))
 USER_ELFS      := $(patsubst %,build/user/%.elf,$(USER_PROGS))
 USER_MAIN_OBJS := $(patsubst %,build/user/%.o,$(USER_PROGS))
+USER_PART_OBJS := $(patsubst user/%.c,build/user/%.o,$(wildcard $(USER_PROGS:%=user/%/*.c)))
 USER_LIB_OBJS  := $(patsubst user/%.c,build/user/%.o,$(wildcard user/lib/*.c))
 USER_KLIB_OBJS := build/user/kernel/format.o build/user/kernel/string.o
 # crt0 first, so that _start opens the text segment.
@@ -181,7 +183,7 @@ build/user/uflags.txt: FORCE
 	@echo '$(CC) $(UCFLAGS) $(LD) $(LDFLAGS_U)' | cmp -s - $@ || \
 		echo '$(CC) $(UCFLAGS) $(LD) $(LDFLAGS_U)' > $@
 
-$(USER_MAIN_OBJS) $(USER_LIB_OBJS): build/user/%.o: user/%.c build/user/uflags.txt
+$(USER_MAIN_OBJS) $(USER_PART_OBJS) $(USER_LIB_OBJS): build/user/%.o: user/%.c build/user/uflags.txt
 	$(say) UCC $<
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(UCFLAGS) -c $< -o $@
@@ -196,9 +198,14 @@ build/user/lib/crt0.o: user/lib/crt0.asm
 	@mkdir -p $(@D)
 	$(Q)$(NASM) $(NASMFLAGS) -MF build/user/lib/crt0.d $< -o $@
 
-$(USER_ELFS): build/user/%.elf: build/user/%.o $(USER_LIB) user/user.ld build/user/uflags.txt
+# A program's parts (build/user/<name>/*.o) are found by a second expansion,
+# once make knows the stem (a literal % there would be taken for the stem).
+user_parts = $(filter build/user/$(1)/%,$(USER_PART_OBJS))
+.SECONDEXPANSION:
+$(USER_ELFS): build/user/%.elf: build/user/%.o $$(call user_parts,$$*) $(USER_LIB) \
+		user/user.ld build/user/uflags.txt
 	$(say) LD $@
-	$(Q)$(LD) $(LDFLAGS_U) -o $@ $(USER_LIB) $<
+	$(Q)$(LD) $(LDFLAGS_U) -o $@ $(USER_LIB) $< $(call user_parts,$*)
 
 # The program list as a file that changes only when the list does: adding
 # or removing a program regenerates the table.

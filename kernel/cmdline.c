@@ -78,7 +78,7 @@ static const struct cmdline_word cmdline_words[] = {
 	{ .name = "fuzz_calls", .kind = CMDLINE_UINT, CMDLINE_FIELD(fuzz_calls),
 	  .min = 1, .max = ~0ul, .unset = "default" },
 	{ .name = "fuzz_seed", .kind = CMDLINE_UINT, CMDLINE_FIELD(fuzz_seed),
-	  .min = 1, .max = ~0ul, .unset = "from the TSC" },
+	  .min = 1, .max = 0xffffffff, .unset = "from the TSC" },
 	{ .name = "soak_seconds", .kind = CMDLINE_UINT, CMDLINE_FIELD(soak_seconds),
 	  .min = 1, .max = 86400 * 7, .unset = "default" },
 };

@@ -54,7 +54,7 @@ struct cmdline {
 	bool shell;                 /* shell=on|off: the lull> prompt after the experiment, else power off */
 	bool serial;                /* serial=on|off: off never touches COM1 (machines without one) */
 	unsigned trace;             /* trace=N: events per CPU in the trace ring, 0 = off */
-	/* The syscall fuzzer (suite fuzz): calls in all, and the seed (0: from the TSC). */
+	/* The syscall fuzzer (suite fuzz): calls in all, and the first seed (32 bits; 0: from the TSC). */
 	unsigned long fuzz_calls;
 	unsigned long fuzz_seed;
 	unsigned soak_seconds;      /* suite soak: how long (0: its default) */

@@ -72,7 +72,7 @@ static bool spec_names(const char *spec, const char *name)
 static bool selected(const struct ktest_suite *s, const char *spec)
 {
 	if (!strcmp(spec, "all"))
-		return !s->negative;
+		return !s->negative && !s->long_run;
 	return spec_names(spec, s->name);
 }
 

@@ -4,8 +4,8 @@
  *
  * A suite is a table of cases registered with KTEST_SUITE(); the linker
  * gathers every suite into one section, so adding a test file needs no
- * list anywhere. ktest=all runs every suite except the negative controls;
- * ktest=a,b runs those named (negative controls included, by name).
+ * list anywhere. ktest=all runs every suite except the negative controls
+ * and the long ones; ktest=a,b runs those named (any kind, by name).
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -26,6 +26,7 @@ struct ktest_suite {
 	const struct ktest_case *cases;
 	size_t ncases;
 	bool negative;             /* exists to fail: only run when named */
+	bool long_run;             /* minutes under emulation: only run when named */
 };
 
 #define KTEST_SUITE(ident, sname, case_table, ...)                          \

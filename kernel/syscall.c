@@ -20,7 +20,6 @@
 #include "mm/uvm.h"
 #include "smp/percpu.h"
 
-#define MAX_SLEEP_NS   (3600ull * 1000000000ull)
 /* Software bit of a user leaf entry: this page came from map(). */
 #define PTE_FROM_MAP   (1ull << 9)
 
@@ -75,7 +74,7 @@ static int64_t sys_clock(struct task *t, const struct trap_frame *f)
 
 static int64_t sys_sleep(struct task *t, const struct trap_frame *f)
 {
-	if (f->rdi > MAX_SLEEP_NS)
+	if (f->rdi > SYS_SLEEP_MAX_NS)
 		return -E_INVAL;
 	sched_sleep(f->rdi);
 	return 0;
@@ -185,7 +184,12 @@ void syscall_dispatch(struct trap_frame *f)
 	irq_enable();
 	if (nr >= SYS_COUNT || !syscalls[nr])
 		task_kill("unknown system call", VEC_SYSCALL, nr, f->rip);
-	f->rax = (uint64_t)syscalls[nr](t, f);
+	int64_t ret = syscalls[nr](t, f);
+	if (ret < 0) {
+		uint64_t e = -(uint64_t)ret;
+		t->errors[e < TASK_ERRORS ? e : 0]++;
+	}
+	f->rax = (uint64_t)ret;
 	irq_disable();
 	/* The instruction after SYSCALL is not in user space: as a jump
 	 * there would, this faults (#GP), and neither SYSRET nor IRET may

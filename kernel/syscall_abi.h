@@ -20,7 +20,7 @@ enum {
 	SYS_GETCPU = 3,     /* getcpu(): the CPU running the caller */
 	SYS_PIN = 4,        /* pin(cpu): run only on cpu from now on */
 	SYS_CLOCK = 5,      /* clock(): nanoseconds since boot */
-	SYS_SLEEP = 6,      /* sleep(ns) */
+	SYS_SLEEP = 6,      /* sleep(ns): at least ns, at most SYS_SLEEP_MAX_NS */
 	SYS_MAP = 7,        /* map(addr or 0, len, prot): zeroed memory; its address */
 	SYS_UNMAP = 8,      /* unmap(addr, len) */
 	SYS_JIT_LOAD = 9,   /* jit_load(imms, n): a filter program; its handle */
@@ -48,6 +48,7 @@ enum {
 #define SYS_MAP_MAX      (16u << 20) /* bytes mapped per task, at most */
 #define SYS_JIT_MAX_INSNS 1024       /* immediates per filter program */
 #define SYS_JIT_HANDLES  16          /* live filter programs per task */
+#define SYS_SLEEP_MAX_NS (3600ull * 1000000000ull) /* longer: -E_INVAL */
 
 /* Where programs live: linked at USER_IMAGE_BASE, stack below USER_STACK_TOP. */
 #define USER_IMAGE_BASE  0x400000ull

@@ -164,6 +164,11 @@ fail:
 	return 0;
 }
 
+bool task_done(const struct task *t)
+{
+	return __atomic_load_n(&t->done, __ATOMIC_ACQUIRE);     /* pairs with task_reap() */
+}
+
 void task_wait(struct task *t, struct task_result *r)
 {
 	while (!__atomic_load_n(&t->done, __ATOMIC_ACQUIRE))   /* pairs with task_reap() */
@@ -173,6 +178,7 @@ void task_wait(struct task *t, struct task_result *r)
 		.exit_code = t->exit_code, .killed = t->killed, .vector = t->kill_vector,
 		.addr = t->kill_addr, .syscalls = t->syscalls, .cpu = t->exit_cpu,
 	};
+	memcpy(r->errors, t->errors, sizeof(r->errors));
 	put_ref(t);
 }
 

@@ -17,6 +17,10 @@ _Static_assert(sizeof(struct probe_page) <= SHARE_KEPT, "the probe's page is kep
 
 enum task_state { TASK_RUNNABLE, TASK_SLEEPING, TASK_DEAD };
 
+/* Errors counted per task by number: errors[e] for -e, errors[0] for any e
+ * of TASK_ERRORS or more (the ABI has none). */
+#define TASK_ERRORS 32
+
 struct task {
 	uint64_t id;
 	char name[16];
@@ -28,6 +32,7 @@ struct task {
 	struct task *next;          /* run queue or sleep list */
 	uint64_t wake_tsc;          /* while sleeping */
 	uint64_t syscalls;          /* made by this task */
+	uint64_t errors[TASK_ERRORS]; /* of which returned an error, by number */
 	void *jit[SYS_JIT_HANDLES]; /* kernel/jit.c: its filter programs */
 	/* The result, written before `done` is set (RELEASE) by its exit. */
 	int exit_code;
@@ -57,6 +62,7 @@ struct task_result {
 	bool killed;
 	uint64_t vector, addr;      /* what killed it */
 	uint64_t syscalls;
+	uint64_t errors[TASK_ERRORS];
 	unsigned cpu;               /* where it ended */
 };
 
@@ -66,6 +72,8 @@ struct task_result {
  * message) if the program is unknown, does not load, or memory ran out.
  */
 struct task *task_spawn(const char *name, uint64_t arg, unsigned cpu, bool wait);
+/* Has t ended (a waiter's task_wait would return at once)? */
+bool task_done(const struct task *t);
 /* Wait (in an idle task's context) until t is done; fills *r, drops t. */
 void task_wait(struct task *t, struct task_result *r);
 /* Spawn, wait, and return the result in one call. false if it did not start. */

@@ -196,7 +196,12 @@ static void test_numbers(void **state)
 		       "keeping lazy_max_pages=auto");
 	expect_warning("lazy_max_pages=99999999999999999999999", &c, "999", "decimal",
 		       "keeping lazy_max_pages=auto");
+	/* The fuzzer's seeds are 32 bits: one more is refused, not cut. */
+	expect_warning("fuzz_seed=4294967296", &c, "fuzz_seed=4294967296", "from 1 to 4294967295",
+		       "keeping fuzz_seed=from the TSC");
 	assert_defaults(&c);
+	assert_int_equal(parse("fuzz_seed=4294967295 fuzz_calls=1", &c), 0);
+	assert_true(c.fuzz_seed == 4294967295ul && c.fuzz_calls == 1);
 	/* A space inside a value splits it into two words, two warnings. */
 	assert_int_equal(parse("lazy_max_pages= 5", &c), 2);
 	assert_true(contains(warned[0], "empty value"));

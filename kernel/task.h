@@ -87,12 +87,6 @@ __attribute__((noreturn)) void task_fault(struct trap_frame *f);
 __attribute__((noreturn)) void task_kill(const char *why, uint64_t vector, uint64_t addr,
 					 uint64_t rip);
 
-/* Has t ended (a task started with wait, not yet waited for)? */
-static inline bool task_done(const struct task *t)
-{
-	return __atomic_load_n(&t->done, __ATOMIC_ACQUIRE);   /* pairs with task_reap() */
-}
-
 /* Ask t to exit(0) at its next return to user mode (and interrupt it). */
 void task_request_stop(struct task *t);
 

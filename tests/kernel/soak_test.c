@@ -270,4 +270,4 @@ static void everything_at_once(struct ktest *t)
 static const struct ktest_case soak_cases[] = {
 	{ "everything_at_once", everything_at_once },
 };
-KTEST_SUITE(soak_suite, "soak", soak_cases);
+KTEST_SUITE(soak_suite, "soak", soak_cases, .long_run = true);

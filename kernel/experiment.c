@@ -31,6 +31,7 @@
 #define STORM_FLUSHES_PER_ROUND 3   /* kernel/jit.c: set_memory_ro, set_memory_x, vfree */
 #define SYS_EVERY        8          /* on+sys: probe publications between system calls */
 #define PROGRESS_MS      1000
+#define POLL_MS          20         /* how often CPU 0 looks at the flush count */
 #define PROBE_START_MS   5000       /* for every probe to publish its first figures */
 #define NPHASES          3
 
@@ -274,27 +275,39 @@ static void probes_stop(struct task **probes, struct phase *ph)
 	}
 }
 
-/* The storm: rounds on every storm CPU; progress while it runs. */
+/*
+ * The storm: rounds on every storm CPU, more than the flushes need, each
+ * task asked to stop (at its next return to user mode) once the phase has
+ * its flushes; flushes already under way then finish, so a phase ends a
+ * few past its number. Progress lines while it runs.
+ */
 static bool storm_run(struct phase *ph, unsigned flushes, const struct tlb_stats *t0)
 {
 	static struct task *storms[MAX_CPUS];
 	unsigned n = cpumask_weight(&storm_cpus), cpu;
-	uint64_t rounds = (flushes + STORM_FLUSHES_PER_ROUND * n - 1) / (STORM_FLUSHES_PER_ROUND * n);
+	uint64_t rounds = 2 * ((flushes + STORM_FLUSHES_PER_ROUND * n - 1) /
+			       (STORM_FLUSHES_PER_ROUND * n)) + 1;
 	uint64_t next_report = rdtsc() + ms_to_tsc(PROGRESS_MS);
-	bool ok = true;
+	bool ok = true, stopping = false;
 
 	for_each_cpu(cpu, &storm_cpus)
 		storms[cpu] = task_spawn("storm", rounds, cpu, true);
 	for (;;) {
+		struct tlb_stats s;
 		bool running = false;
+
 		for_each_cpu(cpu, &storm_cpus)
 			running |= storms[cpu] && !task_done(storms[cpu]);
 		if (!running)
 			break;
-		idle_until(next_report);
+		tlb_get_stats(&s);
+		if (!stopping && s.flushes - t0->flushes >= flushes) {
+			for_each_cpu(cpu, &storm_cpus)
+				if (storms[cpu])
+					task_request_stop(storms[cpu]);
+			stopping = true;
+		}
 		if (rdtsc() >= next_report) {
-			struct tlb_stats s;
-			tlb_get_stats(&s);
 			/* tools/bench.py plots these: isolated-CPU IPIs against flushes. */
 			pr_info("experiment: phase %s: %llu of %u flushes, %llu flush IPIs to "
 				"isolated CPUs\n", ph->name,
@@ -302,6 +315,7 @@ static bool storm_run(struct phase *ph, unsigned flushes, const struct tlb_stats
 				(unsigned long long)(s.ipis_isolated - t0->ipis_isolated));
 			next_report = rdtsc() + ms_to_tsc(PROGRESS_MS);
 		}
+		idle_until(rdtsc() + ms_to_tsc(POLL_MS));
 	}
 	for_each_cpu(cpu, &storm_cpus) {
 		struct task_result r;

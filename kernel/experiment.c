@@ -416,18 +416,19 @@ static void row(const char *label, const uint64_t *v, unsigned n)
 	pr_info("%s\n", line);
 }
 
-/* A ratio with two decimals, x100 in v; ~0 prints "-". */
-static void row_fixed2(const char *label, const uint64_t *v, unsigned n)
+/* Fixed-point figures: v[i] / 10^decimals; ~0 prints "-". */
+static void row_fixed(const char *label, const uint64_t *v, unsigned n, unsigned decimals)
 {
 	char line[LABEL_W + NPHASES * COL_W + 2], cell[24];
 	int at = snprintf(line, sizeof(line), "%-*s", LABEL_W, label);
+	uint64_t scale = decimals == 4 ? 10000 : 100;
 
 	for (unsigned i = 0; i < n; i++) {
 		if (v[i] == ~0ull)
 			snprintf(cell, sizeof(cell), "-");
 		else
-			snprintf(cell, sizeof(cell), "%llu.%02llu", (unsigned long long)(v[i] / 100),
-				 (unsigned long long)(v[i] % 100));
+			snprintf(cell, sizeof(cell), "%llu.%0*llu", (unsigned long long)(v[i] / scale),
+				 (int)decimals, (unsigned long long)(v[i] % scale));
 		at += snprintf(line + at, sizeof(line) - at, "%*s", COL_W, cell);
 	}
 	pr_info("%s\n", line);
@@ -469,7 +470,7 @@ static void print_table(const struct experiment_opts *o, unsigned n)
 	ROW("  largest gap (us)", ticks_to_ns(iso[i].max_gap) / 1000);
 	for (unsigned i = 0; i < n; i++)
 		v[i] = iso[i].span ? (iso[i].span - iso[i].gap_ticks) * 10000 / iso[i].span : ~0ull;
-	row_fixed2("  time available (%)", v, n);
+	row_fixed("  time available (%)", v, n, 2);
 	snprintf(label, sizeof(label), "housekeeping CPUs (%u), in all:", hk[0].cpus);
 	pr_info("%s\n", label);
 	ROW("  flush IPIs received", hk[i].c.flush_ipis);
@@ -477,10 +478,10 @@ static void print_table(const struct experiment_opts *o, unsigned n)
 	ROW("  interrupts", hk[i].c.irqs);
 #undef ROW
 	for (unsigned i = 0; i < n; i++)
-		v[i] = iso[i].c.entries ? iso[i].c.catchups * 100 / iso[i].c.entries : ~0ull;
-	row_fixed2("catch-ups per isolated entry", v, n);
+		v[i] = iso[i].c.entries ? iso[i].c.catchups * 10000 / iso[i].c.entries : ~0ull;
+	row_fixed("catch-ups per isolated entry", v, n, 4);
 	if (n == NPHASES)
-		pr_info("  (flush on every entry, RFC v7: 1.00 in every phase)\n");
+		pr_info("  (flush on every entry, RFC v7: 1.0000 in every phase)\n");
 }
 
 /* Every figure, one line per phase and per CPU, for tools/bench.py. */

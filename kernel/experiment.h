@@ -26,7 +26,7 @@ struct experiment_opts {
 	struct cpumask isolate;     /* CPUs to isolate; else the partition in force */
 };
 
-#define EXPERIMENT_FLUSHES_DEFAULT   300    /* the table within a minute at -smp 8 under TCG */
+#define EXPERIMENT_FLUSHES_DEFAULT   200    /* the table about a minute after boot: -smp 8, TCG, 2 cores */
 #define EXPERIMENT_FLUSHES_MIN       30
 #define EXPERIMENT_FLUSHES_MAX       1000000
 #define EXPERIMENT_THRESHOLD_DEFAULT 20

@@ -22,7 +22,7 @@ struct cmdline {
 	unsigned loglevel;          /* loglevel=0..7, default 6 (info) */
 	unsigned long lazy_max_pages; /* lazy_max_pages=N, 0 = scale with CPUs */
 	char ktest[CMDLINE_LIST_MAX];      /* ktest=a,b|all; empty: no tests */
-	char experiment[CMDLINE_NAME_MAX]; /* experiment=name; empty: none */
+	char experiment[CMDLINE_NAME_MAX]; /* experiment=name; empty: coalesce (see below) */
 	/* CPU lists are kept as text here and checked by the code that owns them. */
 	char nohz_full[CMDLINE_LIST_MAX];
 	char isolcpus[CMDLINE_LIST_MAX];

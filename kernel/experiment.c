@@ -93,9 +93,10 @@ void experiment_boot_opts(struct experiment_opts *o)
 	else if (c->experiment[0] && strcmp(c->experiment, "coalesce"))
 		pr_warn("experiment=%s: expected coalesce, baseline or none; using coalesce\n",
 			c->experiment);
-	if (o->flushes < EXPERIMENT_FLUSHES_MIN) {
-		pr_warn("experiment_flushes=%u: at least %u are needed for a figure; using %u\n",
-			o->flushes, EXPERIMENT_FLUSHES_MIN, EXPERIMENT_FLUSHES_DEFAULT);
+	if (o->flushes < EXPERIMENT_FLUSHES_MIN || o->flushes > EXPERIMENT_FLUSHES_MAX) {
+		pr_warn("experiment_flushes=%u: expected %u to %u flushes per phase; using %u\n",
+			o->flushes, EXPERIMENT_FLUSHES_MIN, EXPERIMENT_FLUSHES_MAX,
+			EXPERIMENT_FLUSHES_DEFAULT);
 		o->flushes = EXPERIMENT_FLUSHES_DEFAULT;
 	}
 }
@@ -343,6 +344,7 @@ static bool phase_run(struct phase *ph, const struct experiment_opts *o)
 	bool ok;
 
 	tlb_coalesce = ph->coalesce && pti.pti;
+	trace_mark((uint32_t)(ph - phases) + 1);    /* phase 1, 2, 3 in a trace (docs/trace.md) */
 	pr_info("experiment: phase %s: coalesce_tlbi=%s%s, %u kernel flushes\n", ph->name,
 		ph->coalesce ? "on" : "off", ph->syscalls ? ", probes making system calls" : "",
 		o->flushes);
@@ -534,7 +536,10 @@ static bool choose_partition(const struct experiment_opts *o)
 	if (!cpumask_empty(&housekeeping.isolated))
 		return true;
 	/* No CPU isolated: the experiment's default, the upper half. */
-	snprintf(list, sizeof(list), "%u-%u", n - n / 2, n - 1);
+	if (n - n / 2 == n - 1)
+		snprintf(list, sizeof(list), "%u", n - 1);
+	else
+		snprintf(list, sizeof(list), "%u-%u", n - n / 2, n - 1);
 	pr_info("experiment: no CPU is isolated (nohz_full= or isolcpus= on the command line, "
 		"or run isolate=LIST); isolating CPUs %s\n", list);
 	return isolation_set(list);

@@ -194,6 +194,8 @@ static const char *const helps[] = {
 
 static bool cmd_help(const char *args)
 {
+	if (!no_args("help", args))
+		return false;
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		printk("  %s%s%s\n      %s\n", cmds[i].name, cmds[i].usage[0] ? " " : "",
 		       cmds[i].usage, helps[i]);

@@ -59,8 +59,9 @@ enum {
 
 /*
  * share(addr): the page at addr (page-aligned, from map() with MAP_WRITE)
- * becomes the task's shared page: the kernel may read it, and write its
- * first word, while the task runs, without the task entering the kernel.
+ * becomes the task's shared page: the kernel may read it, and store to
+ * it (the probe's `stop`), while the task runs, without the task entering
+ * the kernel.
  * Its contents are kept when the task ends, for whoever waits for it. One
  * per task; a second call moves it; the shared page cannot be unmapped.
  *

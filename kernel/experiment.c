@@ -8,7 +8,7 @@
  * read between phases, when the CPUs that write them are quiet or in
  * user mode, word by word (a word is never torn).
  */
-#include "kernel/experiment.h"
+#include "kernel/experiment_phase.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/timer.h"
 #include "arch/x86_64/tsc.h"
@@ -33,28 +33,8 @@
 #define PROGRESS_MS      1000
 #define POLL_MS          20         /* how often CPU 0 looks at the flush count */
 #define PROBE_START_MS   5000       /* for every probe to publish its first figures */
-#define NPHASES          3
 
 #define READ(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
-
-/* What one CPU did, as its own counters say (differences over a phase). */
-struct cpu_counts {
-	uint64_t flush_ipis, spurious, catchups, entries, irqs, ticks;
-};
-
-struct probe_figures {
-	bool ok;
-	uint64_t loops, gaps, gap_ticks, max_gap, span;
-};
-
-struct phase {
-	const char *name;
-	bool coalesce, syscalls;
-	bool ran;
-	struct tlb_stats tlb;               /* differences over the phase */
-	struct cpu_counts cpu[MAX_CPUS];
-	struct probe_figures probe[MAX_CPUS];
-};
 
 /* The last run's figures; CPU 0 alone writes and reads them. */
 static struct phase phases[NPHASES] = {
@@ -63,113 +43,6 @@ static struct phase phases[NPHASES] = {
 	{ .name = "on+sys", .coalesce = true, .syscalls = true },
 };
 static struct cpumask storm_cpus;
-
-/* A decimal number of at most 9 digits (no sign, no spaces). */
-static bool parse_decimal(const char *s, unsigned long *out)
-{
-	unsigned long v = 0;
-	size_t n = 0;
-
-	for (; s[n] >= '0' && s[n] <= '9' && n < 9; n++)
-		v = v * 10 + (unsigned long)(s[n] - '0');
-	*out = v;
-	return n > 0 && s[n] == 0;
-}
-
-void experiment_boot_opts(struct experiment_opts *o)
-{
-	const struct cmdline *c = &boot_cmdline;
-
-	*o = (struct experiment_opts){
-		.kind = EXPERIMENT_COALESCE,
-		.flushes = c->experiment_flushes ? c->experiment_flushes : EXPERIMENT_FLUSHES_DEFAULT,
-		.threshold_us = c->experiment_threshold_us ? c->experiment_threshold_us
-							   : EXPERIMENT_THRESHOLD_DEFAULT,
-	};
-	if (!strcmp(c->experiment, "baseline"))
-		o->kind = EXPERIMENT_BASELINE;
-	else if (!strcmp(c->experiment, "none"))
-		o->kind = EXPERIMENT_NONE;
-	else if (c->experiment[0] && strcmp(c->experiment, "coalesce"))
-		pr_warn("experiment=%s: expected coalesce, baseline or none; using coalesce\n",
-			c->experiment);
-	if (o->flushes < EXPERIMENT_FLUSHES_MIN || o->flushes > EXPERIMENT_FLUSHES_MAX) {
-		pr_warn("experiment_flushes=%u: expected %u to %u flushes per phase; using %u\n",
-			o->flushes, EXPERIMENT_FLUSHES_MIN, EXPERIMENT_FLUSHES_MAX,
-			EXPERIMENT_FLUSHES_DEFAULT);
-		o->flushes = EXPERIMENT_FLUSHES_DEFAULT;
-	}
-}
-
-/* One word of `run`'s options; false (after a message) if it was bad. */
-static bool parse_word(const char *w, size_t n, struct experiment_opts *o)
-{
-	char word[64], err[96];
-	unsigned long v;
-
-	if (n >= sizeof(word)) {
-		printk("run: '%.*s...': too long; ignored\n", 32, w);
-		return false;
-	}
-	memcpy(word, w, n);
-	word[n] = 0;
-	if (!strcmp(word, "coalesce") || !strcmp(word, "baseline")) {
-		o->kind = word[0] == 'c' ? EXPERIMENT_COALESCE : EXPERIMENT_BASELINE;
-		return true;
-	}
-	if (!strncmp(word, "flushes=", 8)) {
-		if (parse_decimal(word + 8, &v) && v >= EXPERIMENT_FLUSHES_MIN &&
-		    v <= EXPERIMENT_FLUSHES_MAX) {
-			o->flushes = (unsigned)v;
-			return true;
-		}
-		printk("run: %s: expected %u to %u flushes per phase; using %u\n", word,
-		       EXPERIMENT_FLUSHES_MIN, EXPERIMENT_FLUSHES_MAX, o->flushes);
-		return false;
-	}
-	if (!strncmp(word, "threshold=", 10)) {
-		if (parse_decimal(word + 10, &v) && v >= 1 && v <= 1000000) {
-			o->threshold_us = (unsigned)v;
-			return true;
-		}
-		printk("run: %s: expected 1 to 1000000 microseconds; using %u\n", word,
-		       o->threshold_us);
-		return false;
-	}
-	if (!strncmp(word, "isolate=", 8)) {
-		struct cpumask m;
-		if (cpulist_parse(word + 8, &m, nr_cpus, err, sizeof(err)) == 0 &&
-		    !cpumask_test(&m, 0) && !cpumask_empty(&m)) {
-			o->isolate = m;
-			o->isolate_given = true;
-			return true;
-		}
-		printk("run: %s: %s; keeping the partition in force\n", word,
-		       cpumask_test(&m, 0) ? "CPU 0 stays housekeeping" :
-		       err[0] ? err : "no CPU isolated");
-		return false;
-	}
-	printk("run: unknown option '%s' (coalesce, baseline, flushes=N, threshold=US, "
-	       "isolate=LIST)\n", word);
-	return false;
-}
-
-int experiment_parse(const char *args, struct experiment_opts *o)
-{
-	int bad = 0;
-
-	while (*args) {
-		while (*args == ' ')
-			args++;
-		size_t n = 0;
-		while (args[n] && args[n] != ' ')
-			n++;
-		if (n && !parse_word(args, n, o))
-			bad++;
-		args += n;
-	}
-	return bad;
-}
 
 static void read_counts(unsigned cpu, struct cpu_counts *c)
 {
@@ -286,8 +159,13 @@ static bool storm_run(struct phase *ph, unsigned flushes, const struct tlb_stats
 {
 	static struct task *storms[MAX_CPUS];
 	unsigned n = cpumask_weight(&storm_cpus), cpu;
-	uint64_t rounds = 2 * ((flushes + STORM_FLUSHES_PER_ROUND * n - 1) /
-			       (STORM_FLUSHES_PER_ROUND * n)) + 1;
+	uint64_t rounds = (flushes + STORM_FLUSHES_PER_ROUND * n - 1) / (STORM_FLUSHES_PER_ROUND * n);
+
+	/* CPU 0 watches the count unless it storms itself: then it gets the
+	 * CPU back only when its storm is done, so that storm has exactly
+	 * the rounds the flushes need (a phase may end a round past them). */
+	if (!cpumask_test(&storm_cpus, 0))
+		rounds = 2 * rounds + 1;
 	uint64_t next_report = rdtsc() + ms_to_tsc(PROGRESS_MS);
 	bool ok = true, stopping = false;
 
@@ -365,160 +243,7 @@ static bool phase_run(struct phase *ph, const struct experiment_opts *o)
 	}
 	tlb_sub(&ph->tlb, &t0);
 	probes_stop(probes, ph);
-	ph->ran = ok;
 	return ok;
-}
-
-/* --- the table --------------------------------------------------------------- */
-
-struct class_sums {
-	unsigned cpus, probes;
-	struct cpu_counts c;
-	uint64_t gaps, gap_ticks, max_gap, span;
-};
-
-static void class_sum(const struct phase *ph, bool isolated, struct class_sums *s)
-{
-	unsigned cpu;
-
-	*s = (struct class_sums){ 0 };
-	for_each_cpu(cpu, &cpu_online_mask) {
-		if (cpu_is_isolated(cpu) != isolated)
-			continue;
-		const struct cpu_counts *c = &ph->cpu[cpu];
-		const struct probe_figures *p = &ph->probe[cpu];
-		s->cpus++;
-		s->c.flush_ipis += c->flush_ipis;
-		s->c.spurious += c->spurious;
-		s->c.catchups += c->catchups;
-		s->c.entries += c->entries;
-		s->c.irqs += c->irqs;
-		s->c.ticks += c->ticks;
-		if (!isolated || !p->ok)
-			continue;
-		s->probes++;
-		s->gaps += p->gaps;
-		s->gap_ticks += p->gap_ticks;
-		s->span += p->span;
-		if (p->max_gap > s->max_gap)
-			s->max_gap = p->max_gap;
-	}
-}
-
-#define LABEL_W 34
-#define COL_W   11
-
-static void row(const char *label, const uint64_t *v, unsigned n)
-{
-	char line[LABEL_W + NPHASES * COL_W + 2];
-	int at = snprintf(line, sizeof(line), "%-*s", LABEL_W, label);
-
-	for (unsigned i = 0; i < n; i++)
-		at += snprintf(line + at, sizeof(line) - at, "%*llu", COL_W, (unsigned long long)v[i]);
-	pr_info("%s\n", line);
-}
-
-/* Fixed-point figures: v[i] / 10^decimals; ~0 prints "-". */
-static void row_fixed(const char *label, const uint64_t *v, unsigned n, unsigned decimals)
-{
-	char line[LABEL_W + NPHASES * COL_W + 2], cell[24];
-	int at = snprintf(line, sizeof(line), "%-*s", LABEL_W, label);
-	uint64_t scale = decimals == 4 ? 10000 : 100;
-
-	for (unsigned i = 0; i < n; i++) {
-		if (v[i] == ~0ull)
-			snprintf(cell, sizeof(cell), "-");
-		else
-			snprintf(cell, sizeof(cell), "%llu.%0*llu", (unsigned long long)(v[i] / scale),
-				 (int)decimals, (unsigned long long)(v[i] % scale));
-		at += snprintf(line + at, sizeof(line) - at, "%*s", COL_W, cell);
-	}
-	pr_info("%s\n", line);
-}
-
-static uint64_t ticks_to_ns(uint64_t t)
-{
-	return t / tsc_khz * 1000000 + t % tsc_khz * 1000000 / tsc_khz;
-}
-
-static void print_table(const struct experiment_opts *o, unsigned n)
-{
-	struct class_sums iso[NPHASES], hk[NPHASES];
-	uint64_t v[NPHASES];
-	char head[LABEL_W + NPHASES * COL_W + 2], label[48];
-	int at = snprintf(head, sizeof(head), "%-*s", LABEL_W, "");
-
-	for (unsigned i = 0; i < n; i++) {
-		class_sum(&phases[i], true, &iso[i]);
-		class_sum(&phases[i], false, &hk[i]);
-		at += snprintf(head + at, sizeof(head) - at, "%*s", COL_W, phases[i].name);
-	}
-	pr_info("%s\n", head);
-#define ROW(lbl, expr) do { for (unsigned i = 0; i < n; i++) v[i] = (expr); row(lbl, v, n); } while (0)
-	ROW("kernel-range flushes", phases[i].tlb.flushes);
-	ROW("flush IPIs sent", phases[i].tlb.ipis);
-	ROW("  to isolated CPUs", phases[i].tlb.ipis_isolated);
-	ROW("  skipped (isolated, in user mode)", phases[i].tlb.skipped);
-	snprintf(label, sizeof(label), "isolated CPUs (%u), in all:", iso[0].cpus);
-	pr_info("%s\n", label);
-	ROW("  flush IPIs received", iso[i].c.flush_ipis);
-	ROW("  landed in user mode", iso[i].c.spurious);
-	ROW("  catch-up flushes", iso[i].c.catchups);
-	ROW("  kernel entries", iso[i].c.entries);
-	ROW("  interrupts", iso[i].c.irqs);
-	ROW("  timer ticks", iso[i].c.ticks);
-	snprintf(label, sizeof(label), "  probe gaps over %u us", o->threshold_us);
-	ROW(label, iso[i].gaps);
-	ROW("  largest gap (us)", ticks_to_ns(iso[i].max_gap) / 1000);
-	for (unsigned i = 0; i < n; i++)
-		v[i] = iso[i].span ? (iso[i].span - iso[i].gap_ticks) * 10000 / iso[i].span : ~0ull;
-	row_fixed("  time available (%)", v, n, 2);
-	snprintf(label, sizeof(label), "housekeeping CPUs (%u), in all:", hk[0].cpus);
-	pr_info("%s\n", label);
-	ROW("  flush IPIs received", hk[i].c.flush_ipis);
-	ROW("  kernel entries", hk[i].c.entries);
-	ROW("  interrupts", hk[i].c.irqs);
-#undef ROW
-	for (unsigned i = 0; i < n; i++)
-		v[i] = iso[i].c.entries ? iso[i].c.catchups * 10000 / iso[i].c.entries : ~0ull;
-	row_fixed("catch-ups per isolated entry", v, n, 4);
-	if (n == NPHASES)
-		pr_info("  (flush on every entry, RFC v7: 1.0000 in every phase)\n");
-}
-
-/* Every figure, one line per phase and per CPU, for tools/bench.py. */
-static void print_results(const struct experiment_opts *o, unsigned n)
-{
-	char iso_list[128];
-	unsigned cpu;
-
-	cpulist_format(&housekeeping.isolated, iso_list, sizeof(iso_list));
-	for (unsigned i = 0; i < n; i++) {
-		const struct phase *ph = &phases[i];
-		pr_info("result: phase=%s cpus=%u isolated=%s flushes=%llu full=%llu ipis=%llu "
-			"ipis_isolated=%llu skipped=%llu threshold_us=%u pti=%d pcid=%d\n",
-			ph->name, smp_online_count(), iso_list[0] ? iso_list : "none",
-			(unsigned long long)ph->tlb.flushes, (unsigned long long)ph->tlb.full,
-			(unsigned long long)ph->tlb.ipis, (unsigned long long)ph->tlb.ipis_isolated,
-			(unsigned long long)ph->tlb.skipped, o->threshold_us, pti.pti, pti.pcid);
-		for_each_cpu(cpu, &cpu_online_mask) {
-			const struct cpu_counts *c = &ph->cpu[cpu];
-			const struct probe_figures *p = &ph->probe[cpu];
-			pr_info("result: phase=%s cpu=%u class=%s storm=%d flush_ipis=%llu "
-				"spurious=%llu catchups=%llu entries=%llu irqs=%llu ticks=%llu "
-				"probe=%d loops=%llu gaps=%llu gap_ns=%llu max_gap_ns=%llu span_ns=%llu\n",
-				ph->name, cpu, cpu_is_isolated(cpu) ? "isolated" : "housekeeping",
-				cpumask_test(&storm_cpus, cpu), (unsigned long long)c->flush_ipis,
-				(unsigned long long)c->spurious, (unsigned long long)c->catchups,
-				(unsigned long long)c->entries, (unsigned long long)c->irqs,
-				(unsigned long long)c->ticks, p->ok, (unsigned long long)p->loops,
-				(unsigned long long)p->gaps,
-				(unsigned long long)ticks_to_ns(p->gap_ticks),
-				(unsigned long long)ticks_to_ns(p->max_gap),
-				(unsigned long long)ticks_to_ns(p->span));
-		}
-	}
-	pr_info("result: end\n");
 }
 
 /* --- the run ----------------------------------------------------------------- */
@@ -585,10 +310,8 @@ bool experiment_run(const struct experiment_opts *o)
 	pr_info("experiment %s: %u CPUs; probes on isolated CPUs %s, storm on %s; "
 		"%u kernel flushes per phase\n", n == 1 ? "baseline" : "coalesce",
 		smp_online_count(), iso_list, storm_list, o->flushes);
-	for (unsigned i = 0; i < n && ok; i++) {
-		phases[i].ran = false;
+	for (unsigned i = 0; i < n && ok; i++)
 		ok = phase_run(&phases[i], o);
-	}
 	/* The coalesce experiment leaves coalescing on; the baseline off. */
 	tlb_coalesce = pti.pti && n == NPHASES;
 	if (!ok) {
@@ -596,8 +319,7 @@ bool experiment_run(const struct experiment_opts *o)
 		pr_err("experiment: stopped; no table\n");
 		return false;
 	}
-	print_table(o, n);
-	print_results(o, n);
+	experiment_report(phases, n, o, &storm_cpus);
 	if (trace_available())
 		trace_dump();           /* trace=N: the events of the whole run (docs/trace.md) */
 	return true;

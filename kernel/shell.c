@@ -103,12 +103,11 @@ static bool cmd_stats(const char *args)
 
 static bool cmd_run(const char *args)
 {
-	struct experiment_opts o;
+	struct experiment_opts o = {
+		.kind = EXPERIMENT_COALESCE, .flushes = EXPERIMENT_FLUSHES_DEFAULT,
+		.threshold_us = EXPERIMENT_THRESHOLD_DEFAULT,
+	};
 
-	experiment_boot_opts(&o);
-	o.kind = EXPERIMENT_COALESCE;
-	o.flushes = EXPERIMENT_FLUSHES_DEFAULT;
-	o.threshold_us = EXPERIMENT_THRESHOLD_DEFAULT;
 	experiment_parse(args, &o);     /* bad words: a message each, and their defaults */
 	return experiment_run(&o);
 }

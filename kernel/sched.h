@@ -30,7 +30,12 @@ void sched_return_to_user(struct trap_frame *f);
 void sched_sleep(uint64_t ns);
 /* The running task moves to cpu (and stays there); -1 if cpu is not online. */
 int sched_pin(unsigned cpu);
-/* One step of an idle loop: run what is runnable, else halt until an interrupt. */
+/*
+ * One step of an idle loop: run what is runnable, else halt until an
+ * interrupt. Returns with interrupts on. Called with them off, it halts
+ * without a gap ("sti; hlt"): a caller that checks its condition with
+ * interrupts off cannot miss the interrupt that makes it true.
+ */
 void sched_idle_step(void);
 
 /* The running task is about to free its address space: load the kernel's. */

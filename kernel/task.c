@@ -171,8 +171,18 @@ bool task_done(const struct task *t)
 
 void task_wait(struct task *t, struct task_result *r)
 {
-	while (!__atomic_load_n(&t->done, __ATOMIC_ACQUIRE))   /* pairs with task_reap() */
+	/*
+	 * Check with interrupts off, then halt with them still off until the
+	 * "sti; hlt" in sched_idle_step(): the reschedule IPI of task_reap()
+	 * then ends the HLT even if it comes right after the check. Checked
+	 * with interrupts on, the IPI could be taken between the check and
+	 * the halt, and this CPU (no tick when idle) would sleep for good.
+	 */
+	irq_disable();
+	while (!__atomic_load_n(&t->done, __ATOMIC_ACQUIRE)) {  /* pairs with task_reap() */
 		sched_idle_step();
+		irq_disable();
+	}
 	irq_enable();
 	*r = (struct task_result){
 		.exit_code = t->exit_code, .killed = t->killed, .vector = t->kill_vector,

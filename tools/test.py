@@ -46,6 +46,7 @@ import model  # noqa: E402
 HOST_TIMEOUT = 120
 DEADLINE = {"bios": 180, "uefi": 300, "bochs": 300}   # seconds per boot, emulated
 CPU_MODEL = {"bios": "max", "uefi": "max", "bochs": "corei7_skylake_x"}
+TYPED_PADDING = 3    # Enters typed ahead of @input's commands, for GRUB to take
 GRACE = 2.0         # after the KTAP output ends, time for the kernel to exit QEMU itself
 POLL = 0.2
 TAIL = 40
@@ -204,6 +205,7 @@ class Config:
     qemu_args: list = field(default_factory=list)  # @qemu=ARGS, appended to QEMU's
     serial: str = "com1"        # @serial=: com1, none (no UART) or silent (lull must not use it)
     one_test: bool = False      # count the whole boot once (bad-boot-input rows)
+    typed: str = ""             # @input=: what is typed on COM1 (commands joined by ;)
 
 
 def parse_matrix(path):
@@ -250,10 +252,12 @@ def parse_matrix(path):
             problem = f"{name!r} is used twice (each names its own log)"
         elif not re.fullmatch(r"\d+" if bochs else r"\d+(,[a-z]+=\d+)*", cpus):
             problem = f"cpus {cpus!r}: expected a number" + ("" if bochs else " or a -smp value")
-        elif (set(opts) - {"timeout", "cpu", "serial", "entry"}
+        elif "input" in opts and (bochs or "serial" in opts):
+            problem = "@input is for QEMU lines with COM1"
+        elif (set(opts) - {"timeout", "cpu", "serial", "entry", "input"}
               or not opts.get("timeout", "1").isdigit() or not opts.get("entry", "0").isdigit()):
             problem = (f"options {opts}: known are @timeout=SECONDS, @cpu=MODEL, @entry=N, "
-                       "@log=TEXT, @show=TEXT, @qemu=ARGS, @serial=none|silent")
+                       "@log=TEXT, @show=TEXT, @qemu=ARGS, @serial=none|silent, @input=CMD;CMD")
         elif opts.get("serial", "com1") not in ("com1", "none", "silent"):
             problem = f"@serial={opts['serial']}: expected none or silent"
         elif bochs and (qemu_args or "serial" in opts):
@@ -267,7 +271,7 @@ def parse_matrix(path):
         configs.append(Config(name, firmware, machine, cpus, mem, expect, cmdline, deadline,
                               logs, opts.get("cpu", CPU_MODEL[firmware]), shows,
                               entry=int(opts.get("entry", 0)), qemu_args=qemu_args,
-                              serial=opts.get("serial", "com1")))
+                              serial=opts.get("serial", "com1"), typed=opts.get("input", "")))
     return configs, broken
 
 
@@ -368,12 +372,27 @@ def boot(cfg, iso, log, com1_log, qemu_out, interrupt):
             extra += ["-debugcon", f"file:{log}"]
         env.update(FIRMWARE=cfg.firmware, MACHINE=cfg.machine, SERIAL=serial,
                    DISPLAY_OPT="-display none")
+    stdin, stdout = subprocess.DEVNULL, None
+    if cfg.typed:
+        # COM1 on QEMU's stdio: what it reads from the file is typed at the
+        # UART as fast as the UART takes it (QEMU waits while its FIFO is
+        # full). GRUB reads COM1 too and may take a few of the leading
+        # Enters (each boots the default entry); lull queues the rest
+        # until its shell reads them, one command per line.
+        typed = log.with_suffix(".typed")
+        typed.write_bytes(("\r" * TYPED_PADDING + "\r".join(cfg.typed.split(";")) + "\r").encode())
+        env.update(SERIAL="stdio")
+        stdin, stdout = open(typed, "rb"), open(log, "wb")
     with open(qemu_out, "w") as out:
         # A session of its own: stop() can then kill the emulator and anything
         # it started.
         proc = subprocess.Popen([str(ROOT / "tools" / script), str(iso)] + extra,
-                                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                stdin=stdin, stdout=stdout or out,
+                                stderr=out if stdout else subprocess.STDOUT,
                                 env=env, cwd=ROOT, start_new_session=True)
+    for f in (stdin, stdout):
+        if f not in (None, subprocess.DEVNULL):
+            f.close()
     watch = Watch(log, cfg.logs, halt=cfg.expect == "halt")
     deadline = time.monotonic() + cfg.deadline
     finish_by = None                    # set once the output is complete

@@ -124,6 +124,9 @@ static void fuzz_run(struct ktest *t, uint64_t calls, struct fuzz_totals *tot)
 	}
 	for (;;) {
 		bool running = false, ended = false;
+		/* Interrupts off from the checks to the halt (task_wait() says why);
+		 * a task_wait() below turns them on, but then nothing halts. */
+		irq_disable();
 		for_each_cpu(cpu, &cpu_online_mask) {
 			struct fuzz_slot *s = &slots[cpu];
 			struct task_result r;
@@ -140,10 +143,11 @@ static void fuzz_run(struct ktest *t, uint64_t calls, struct fuzz_totals *tot)
 				fuzz_start(t, s, cpu, tot);
 		}
 		if (!running)
-			return;
+			break;
 		if (!ended)
 			sched_idle_step();
 	}
+	irq_enable();
 }
 
 struct leak_snapshot {

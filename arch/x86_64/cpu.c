@@ -72,11 +72,13 @@ void cpu_identify(struct cpu_info *ci)
 			cpuid(0x80000002 + leaf, 0, &m[leaf * 4], &m[leaf * 4 + 1],
 			      &m[leaf * 4 + 2], &m[leaf * 4 + 3]);
 		ci->model[48] = 0;
-		/* Intel pads the brand string with leading spaces. */
-		size_t lead = 0;
+		/* Intel pads the brand string with leading spaces, AMD with trailing ones. */
+		size_t lead = 0, end;
 		while (ci->model[lead] == ' ')
 			lead++;
 		memmove(ci->model, ci->model + lead, sizeof(ci->model) - lead);
+		for (end = strlen(ci->model); end > 0 && ci->model[end - 1] == ' '; end--)
+			ci->model[end - 1] = 0;
 	} else {
 		strlcpy(ci->model, "unknown model", sizeof(ci->model));
 	}

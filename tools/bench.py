@@ -344,8 +344,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--cpus", default=os.environ.get("BENCH_CPUS", "2,4,8,16"),
                     help="CPU counts, comma-separated (default 2,4,8,16)")
-    ap.add_argument("--flushes", type=int, default=int(os.environ.get("BENCH_FLUSHES", "600")),
-                    help="kernel flushes per phase (default 600)")
+    ap.add_argument("--flushes", type=int, default=int(os.environ.get("BENCH_FLUSHES", "300")),
+                    help="kernel flushes per phase (default 300)")
     ap.add_argument("--timeout", type=int, default=1800, help="seconds per boot")
     ap.add_argument("--no-bochs", action="store_true", help="skip the round-trip figures")
     ap.add_argument("--render", action="store_true",

@@ -46,7 +46,6 @@ import model  # noqa: E402
 HOST_TIMEOUT = 120
 DEADLINE = {"bios": 180, "uefi": 300, "bochs": 300}   # seconds per boot, emulated
 CPU_MODEL = {"bios": "max", "uefi": "max", "bochs": "corei7_skylake_x"}
-TYPED_PADDING = 3    # Enters typed ahead of @input's commands, for GRUB to take
 GRACE = 2.0         # after the KTAP output ends, time for the kernel to exit QEMU itself
 POLL = 0.2
 TAIL = 40
@@ -354,6 +353,28 @@ class Watch:
         return self.parser.complete or self.ended is not None
 
 
+SHELL_PROMPT = b"lull> "
+
+
+def type_at_prompt(proc, log, lines):
+    """Type the next of lines if the shell has printed a prompt for it
+    (the first line at the first prompt); returns the lines still to type."""
+    try:
+        prompts = log.read_bytes().count(SHELL_PROMPT)
+    except FileNotFoundError:
+        return lines
+    typed = getattr(proc, "lines_typed", 0)
+    if prompts <= typed:
+        return lines
+    try:
+        proc.stdin.write(lines[0].encode() + b"\r")
+        proc.stdin.flush()
+    except (BrokenPipeError, OSError):
+        return []
+    proc.lines_typed = typed + 1
+    return lines[1:]
+
+
 def boot(cfg, iso, log, com1_log, qemu_out, interrupt):
     """Boot once; returns (QEMU exit status or None, timed out?, Watch).
     The kernel's output is read from log: COM1's, or with @serial=none or
@@ -372,17 +393,14 @@ def boot(cfg, iso, log, com1_log, qemu_out, interrupt):
             extra += ["-debugcon", f"file:{log}"]
         env.update(FIRMWARE=cfg.firmware, MACHINE=cfg.machine, SERIAL=serial,
                    DISPLAY_OPT="-display none")
-    stdin, stdout = subprocess.DEVNULL, None
+    stdin, stdout, typing = subprocess.DEVNULL, None, []
     if cfg.typed:
-        # COM1 on QEMU's stdio: what it reads from the file is typed at the
-        # UART as fast as the UART takes it (QEMU waits while its FIFO is
-        # full). GRUB reads COM1 too and may take a few of the leading
-        # Enters (each boots the default entry); lull queues the rest
-        # until its shell reads them, one command per line.
-        typed = log.with_suffix(".typed")
-        typed.write_bytes(("\r" * TYPED_PADDING + "\r".join(cfg.typed.split(";")) + "\r").encode())
+        # COM1 on QEMU's stdio, stdin a pipe: each line is typed once the
+        # shell has printed one more prompt, so that neither the firmware
+        # nor GRUB (which read COM1 too) sees it, and lull's buffer holds
+        # one line at a time.
         env.update(SERIAL="stdio")
-        stdin, stdout = open(typed, "rb"), open(log, "wb")
+        stdin, stdout, typing = subprocess.PIPE, open(log, "wb"), cfg.typed.split(";")
     with open(qemu_out, "w") as out:
         # A session of its own: stop() can then kill the emulator and anything
         # it started.
@@ -390,9 +408,8 @@ def boot(cfg, iso, log, com1_log, qemu_out, interrupt):
                                 stdin=stdin, stdout=stdout or out,
                                 stderr=out if stdout else subprocess.STDOUT,
                                 env=env, cwd=ROOT, start_new_session=True)
-    for f in (stdin, stdout):
-        if f not in (None, subprocess.DEVNULL):
-            f.close()
+    if stdout:
+        stdout.close()
     watch = Watch(log, cfg.logs, halt=cfg.expect == "halt")
     deadline = time.monotonic() + cfg.deadline
     finish_by = None                    # set once the output is complete
@@ -408,6 +425,8 @@ def boot(cfg, iso, log, com1_log, qemu_out, interrupt):
             if finish_by is not None and now > finish_by:
                 break
             watch.poll()
+            if typing:
+                typing = type_at_prompt(proc, log, typing)
             if watch.done and finish_by is None:
                 finish_by = now + GRACE
             time.sleep(POLL)

@@ -137,7 +137,8 @@ static void probes_stop(struct task **probes, struct phase *ph)
 		if (!probes[cpu])
 			continue;
 		task_wait(probes[cpu], &r);
-		if (r.killed || r.exit_code || !probe_read(probes[cpu], &pg) || !pg.done) {
+		memcpy(&pg, r.share, sizeof(pg));
+		if (r.killed || r.exit_code || !r.shared || !pg.done) {
 			pr_warn("experiment: the probe on CPU %u gave no figures (exit %d%s)\n",
 				cpu, r.exit_code, r.killed ? ", killed" : "");
 			continue;

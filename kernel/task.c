@@ -189,7 +189,9 @@ void task_wait(struct task *t, struct task_result *r)
 		.addr = t->kill_addr, .syscalls = t->syscalls, .cpu = t->exit_cpu,
 	};
 	memcpy(r->errors, t->errors, sizeof(r->errors));
-	put_ref(t);
+	r->shared = t->share_kept;
+	memcpy(r->share, t->share_copy, sizeof(r->share));
+	put_ref(t);                     /* t may be freed from here on */
 }
 
 bool task_run(const char *name, uint64_t arg, unsigned cpu, struct task_result *r)

@@ -64,6 +64,8 @@ struct task_result {
 	uint64_t syscalls;
 	uint64_t errors[TASK_ERRORS];
 	unsigned cpu;               /* where it ended */
+	bool shared;                /* it shared a page (SYS_SHARE): its head at the end */
+	uint64_t share[SHARE_KEPT / 8];
 };
 
 /*
@@ -99,7 +101,8 @@ int64_t task_share(struct task *t, uint64_t uaddr);
 bool task_is_shared(const struct task *t, uint64_t uaddr);
 /*
  * Copy len (<= SHARE_KEPT) bytes of t's shared page: live while t runs,
- * as it was at the end afterwards. false if t never shared a page.
+ * as it was at the end afterwards (until task_wait(), which drops t: its
+ * result carries the same bytes). false if t never shared a page.
  */
 bool task_shared_read(struct task *t, void *buf, uint64_t len);
 /* Store v at byte offset off (8-aligned) of t's live shared page; false if none. */

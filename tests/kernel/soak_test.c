@@ -25,6 +25,7 @@
 #include "arch/x86_64/tsc.h"
 #include "kernel/cmdline.h"
 #include "kernel/ktest.h"
+#include "kernel/string.h"
 #include "kernel/task.h"
 #include "mm/kmalloc.h"
 #include "mm/pti.h"
@@ -245,7 +246,8 @@ static void everything_at_once(struct ktest *t)
 		task_shared_write(probes[cpu], offsetof(struct probe_page, stop), 1);
 		task_wait(probes[cpu], &r);
 		KT_EXPECT(t, !r.killed && r.exit_code == 0);
-		KT_EXPECT(t, task_shared_read(probes[cpu], &pg, sizeof(pg)) && pg.done && pg.loops);
+		memcpy(&pg, r.share, sizeof(pg));
+		KT_EXPECT(t, r.shared && pg.done && pg.loops);
 	}
 	check_senders(t);
 	received_equals_sent(t);

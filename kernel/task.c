@@ -244,7 +244,7 @@ bool task_shared_read(struct task *t, void *buf, uint64_t len)
 		len = SHARE_KEPT;
 	/* The task writes its page while this reads: each aligned word is
 	 * read whole (volatile), which is all a progress figure needs; the
-	 * final figures are read after the task said `done`. */
+	 * final figures come with task_wait()'s result. */
 	if (t->shared)
 		for (uint64_t i = 0; i < len / 8; i++)
 			((uint64_t *)buf)[i] = ((volatile uint64_t *)t->shared)[i];

@@ -16,6 +16,7 @@
 #include "kernel/cmdline.h"
 #include "kernel/jit.h"
 #include "kernel/ktest.h"
+#include "tests/kernel/leak_util.h"
 #include "kernel/sched.h"
 #include "kernel/task.h"
 #include "mm/kmalloc.h"
@@ -150,27 +151,6 @@ static void fuzz_run(struct ktest *t, uint64_t calls, struct fuzz_totals *tot)
 	irq_enable();
 }
 
-struct leak_snapshot {
-	uint64_t frames, kmalloc_live, address_spaces, tasks, vmalloc_areas;
-	struct jit_stats jit;
-};
-
-static void snapshot(struct leak_snapshot *s)
-{
-	struct kmalloc_stats ks;
-	struct vmalloc_stats vs;
-
-	vm_unmap_aliases();             /* lazily freed vmalloc areas hold frames */
-	kmalloc_get_stats(&ks);
-	vmalloc_get_stats(&vs);
-	s->frames = ktest_frames_free_or_kmalloc();
-	s->kmalloc_live = ks.allocs - ks.frees;
-	s->address_spaces = uvm_live();
-	s->tasks = task_live();
-	s->vmalloc_areas = vs.live_areas;
-	jit_get_stats(&s->jit);
-}
-
 /*
  * Caches the run may grow and keep, grown first: a kernel stack per task
  * alive at once (one per CPU), the page tables under the filter programs'
@@ -245,14 +225,14 @@ static void fuzz_and_check(struct ktest *t, uint64_t calls, bool leak_one)
 	fuzz_total = calls;
 	next_seed = first;
 	warm_up(t);
-	snapshot(&before);
+	leak_snapshot(&before);
 	if (leak_one)
 		held = pmm_alloc();
 	next_seed = first;
 	uint64_t start = rdtsc();
 	fuzz_run(t, calls, &tot);
 	uint64_t ticks = rdtsc() - start;
-	snapshot(&after);
+	leak_snapshot(&after);
 	if (held)
 		pmm_free(held);
 	log_totals(&tot, ticks);

@@ -25,6 +25,7 @@
 #include "arch/x86_64/tsc.h"
 #include "kernel/cmdline.h"
 #include "kernel/ktest.h"
+#include "tests/kernel/leak_util.h"
 #include "kernel/string.h"
 #include "kernel/task.h"
 #include "mm/kmalloc.h"
@@ -143,21 +144,6 @@ static void worker_ended(struct ktest *t, unsigned cpu, struct soak_totals *tot)
 	}
 }
 
-struct leak_snapshot {
-	uint64_t frames, kmalloc_live, address_spaces, tasks;
-};
-
-static void snapshot(struct leak_snapshot *s)
-{
-	struct kmalloc_stats ks;
-
-	kmalloc_get_stats(&ks);
-	*s = (struct leak_snapshot){
-		.frames = ktest_frames_free_or_kmalloc(), .kmalloc_live = ks.allocs - ks.frees,
-		.address_spaces = uvm_live(), .tasks = task_live(),
-	};
-}
-
 /* One of each program on every CPU that runs it, alive at once: caches warm. */
 static void warm_up(const struct cpumask *workers)
 {
@@ -195,7 +181,7 @@ static void everything_at_once(struct ktest *t)
 		KT_SKIP(t, "needs a housekeeping CPU besides CPU 0");
 
 	warm_up(&workers);
-	snapshot(&before);
+	leak_snapshot(&before);
 	ktest_log("soak: %llu s; probes on isolated CPUs, storms and fuzzers (first seed %u) "
 		  "on the other housekeeping CPUs", (unsigned long long)seconds, tot.seed);
 	for_each_cpu(cpu, &housekeeping.isolated)
@@ -262,7 +248,7 @@ static void everything_at_once(struct ktest *t)
 		  (unsigned long long)tot.fuzz_kills);
 	KT_EXPECT(t, s.flushes > s0.flushes && tot.storms && tot.fuzzers);
 
-	snapshot(&after);
+	leak_snapshot(&after);
 	KT_EXPECT_EQ(t, after.frames, before.frames);
 	KT_EXPECT_EQ(t, after.kmalloc_live, before.kmalloc_live);
 	KT_EXPECT_EQ(t, after.address_spaces, before.address_spaces);

@@ -8,6 +8,7 @@
 #include "arch/x86_64/traps.h"
 #include "arch/x86_64/tsc.h"
 #include "kernel/ktest.h"
+#include "tests/kernel/leak_util.h"
 #include "kernel/task.h"
 #include "mm/kmalloc.h"
 #include "mm/paging.h"
@@ -76,21 +77,6 @@ static void faulting_tasks_are_killed(struct ktest *t)
 	KT_EXPECT_EQ(t, this_cpu()->entries[ENTRY_EXC_USER] - before, exceptions);
 }
 
-struct leak_snapshot {
-	uint64_t frames, kmalloc_live, address_spaces, tasks;
-};
-
-static void snapshot(struct leak_snapshot *s)
-{
-	struct kmalloc_stats ks;
-
-	kmalloc_get_stats(&ks);
-	s->frames = ktest_frames_free_or_kmalloc();
-	s->kmalloc_live = ks.allocs - ks.frees;
-	s->address_spaces = uvm_live();
-	s->tasks = task_live();
-}
-
 #define FAULT_RUNS 1000
 
 /* 1000 tasks, each killed by a NULL read, spread over every CPU. */
@@ -115,7 +101,7 @@ static void thousand_faulting_tasks_leak_nothing(struct ktest *t)
 		task_request_stop(batch[k]);
 		task_wait(batch[k], &r);
 	}
-	snapshot(&before);
+	leak_snapshot(&before);
 	while (done < FAULT_RUNS) {
 		n = 0;
 		for_each_cpu(cpu, &cpu_online_mask)
@@ -129,7 +115,7 @@ static void thousand_faulting_tasks_leak_nothing(struct ktest *t)
 		}
 		done += n;
 	}
-	snapshot(&after);
+	leak_snapshot(&after);
 	KT_EXPECT_EQ(t, killed, FAULT_RUNS);
 	KT_EXPECT_EQ(t, after.frames, before.frames);
 	KT_EXPECT_EQ(t, after.kmalloc_live, before.kmalloc_live);

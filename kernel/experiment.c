@@ -52,10 +52,8 @@ static void read_counts(unsigned cpu, struct cpu_counts *c)
 		.flush_ipis = READ(p->kflush_ipis), .spurious = READ(p->kflush_spurious),
 		.catchups = READ(p->kflush_catchups), .ticks = READ(p->timer_ticks),
 	};
-	for (int k = 0; k < ENTRY_KINDS; k++)
-		c->entries += READ(p->entries[k]);
-	for (int k = 0; k < IRQ_CAUSES; k++)
-		c->irqs += READ(p->irqs[k]);
+	c->entries = percpu_entries(p);
+	c->irqs = percpu_irqs(p);
 }
 
 static void counts_sub(struct cpu_counts *a, const struct cpu_counts *b)
@@ -96,11 +94,6 @@ static uint64_t ms_to_tsc(uint64_t ms)
 	return ms * tsc_khz;
 }
 
-static bool probe_read(struct task *t, struct probe_page *pg)
-{
-	return task_shared_read(t, pg, sizeof(*pg));
-}
-
 /* Wait until every probe runs its loop: it has published once. */
 static void probes_wait_started(struct task **probes)
 {
@@ -110,7 +103,7 @@ static void probes_wait_started(struct task **probes)
 	for_each_cpu(cpu, &housekeeping.isolated) {
 		struct probe_page pg;
 		while (probes[cpu] && !task_done(probes[cpu]) &&
-		       !(probe_read(probes[cpu], &pg) && pg.loops)) {
+		       !(task_shared_read(probes[cpu], &pg, sizeof(pg)) && pg.loops)) {
 			if (rdtsc() > deadline) {
 				pr_warn("experiment: the probe on CPU %u did not start\n", cpu);
 				break;

@@ -85,14 +85,9 @@ static bool cmd_stats(const char *args)
 	printk("CPU      entries   interrupts   flush IPIs    catch-ups     spurious        ticks\n");
 	for_each_cpu(cpu, &cpu_online_mask) {
 		struct percpu *p = cpu_area[cpu];
-		uint64_t entries = 0, irqs = 0;
-		for (int k = 0; k < ENTRY_KINDS; k++)
-			entries += READ(p->entries[k]);
-		for (int k = 0; k < IRQ_CAUSES; k++)
-			irqs += READ(p->irqs[k]);
 		printk("%3u%c %12llu %12llu %12llu %12llu %12llu %12llu\n", cpu,
-		       cpu_is_isolated(cpu) ? '*' : ' ', (unsigned long long)entries,
-		       (unsigned long long)irqs, (unsigned long long)READ(p->kflush_ipis),
+		       cpu_is_isolated(cpu) ? '*' : ' ', (unsigned long long)percpu_entries(p),
+		       (unsigned long long)percpu_irqs(p), (unsigned long long)READ(p->kflush_ipis),
 		       (unsigned long long)READ(p->kflush_catchups),
 		       (unsigned long long)READ(p->kflush_spurious),
 		       (unsigned long long)READ(p->timer_ticks));

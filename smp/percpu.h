@@ -116,5 +116,25 @@ static inline unsigned smp_processor_id(void)
 	return this_cpu()->cpu;
 }
 
+/* Every entry into the kernel p's CPU made, and every interrupt it took:
+ * each is an interruption. Read from any CPU (each word is read whole). */
+static inline uint64_t percpu_entries(const struct percpu *p)
+{
+	uint64_t n = 0;
+
+	for (int k = 0; k < ENTRY_KINDS; k++)
+		n += __atomic_load_n(&p->entries[k], __ATOMIC_RELAXED);
+	return n;
+}
+
+static inline uint64_t percpu_irqs(const struct percpu *p)
+{
+	uint64_t n = 0;
+
+	for (int k = 0; k < IRQ_CAUSES; k++)
+		n += __atomic_load_n(&p->irqs[k], __ATOMIC_RELAXED);
+	return n;
+}
+
 /* Point GS at p (and mark it as this CPU's). */
 void percpu_install(struct percpu *p);

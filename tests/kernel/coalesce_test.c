@@ -54,11 +54,7 @@ static bool all_in_user(void)
 /* Every way cpu entered the kernel so far: each is an interruption. */
 static uint64_t entries_of(unsigned cpu)
 {
-	uint64_t n = 0;
-
-	for (int k = 0; k < ENTRY_KINDS; k++)
-		n += __atomic_load_n(&cpu_area[cpu]->entries[k], __ATOMIC_RELAXED);
-	return n;
+	return percpu_entries(cpu_area[cpu]);
 }
 
 

@@ -165,7 +165,7 @@ void __attribute__((noreturn)) kmain(uint32_t magic, uint64_t mbi_phys, uint64_t
 		cpu_halt_forever();
 	pti_configure(boot_cmdline.pti, boot_cmdline.pcid); /* PTI and PCID: decided once */
 	mem_init(&boot_info);           /* memory map, frames, kernel page tables */
-	cpu_enable_protections();       /* WP, NX, SMEP, SMAP, UMIP */
+	cpu_enable_protections();       /* WP, NX, SMEP, SMAP, UMIP; PCIDs */
 	trap_init();                    /* IDT, entry area: GDT, TSS, entry stacks */
 	pti_init();                     /* what user page tables map of the kernel */
 	syscall_init_cpu();             /* SYSCALL's entry point */

@@ -126,28 +126,17 @@ void sched_enqueue(struct task *t, unsigned cpu)
  */
 static void load_address_space(struct percpu *me, struct addr_space *as)
 {
-	struct entry_area *ea = me->ea;
 	bool keep = last_as_id[me->cpu] == as->id && as->last_cpu == me->cpu;
-	uint64_t kcr3 = uvm_kernel_cr3(as), ucr3 = uvm_user_cr3(as);
 
-	ea->kernel_cr3 = kcr3 | ea->noflush;
-	ea->user_cr3_steady = ucr3 | ea->noflush;
-	ea->user_cr3 = keep ? ucr3 | ea->noflush : ucr3;
-	write_cr3(keep ? kcr3 | ea->noflush : kcr3);
-	ea->cr3_writes++;
+	pti_load_address_space(as->pml4, keep);
 	last_as_id[me->cpu] = as->id;
 	as->last_cpu = me->cpu;
 }
 
 void sched_leave_address_space(void)
 {
-	struct percpu *me = this_cpu();
-
-	me->ea->kernel_cr3 = pti_idle_cr3() | me->ea->noflush;
-	/* Without NOFLUSH: the kernel PCID drops the dying space's user pages. */
-	write_cr3(pti_idle_cr3());
-	me->ea->cr3_writes++;
-	last_as_id[me->cpu] = 0;
+	pti_load_idle(true);
+	last_as_id[this_cpu()->cpu] = 0;
 }
 
 static void fpu_save(struct task *t)
@@ -168,12 +157,8 @@ static void switch_to(struct percpu *me, struct task *prev, struct task *next)
 		fpu_restore(next);
 		me->ea->task_stack = next->kstack_top;
 		load_address_space(me, next->as);
-	} else if ((read_cr3() & PTE_ADDR) != kernel_pml4_phys) {
-		/* The idle task runs on the kernel's own tables; their kernel
-		 * half is every address space's, so nothing needs flushing. */
-		me->ea->kernel_cr3 = pti_idle_cr3() | me->ea->noflush;
-		write_cr3(me->ea->kernel_cr3);
-		me->ea->cr3_writes++;
+	} else {
+		pti_load_idle(false);   /* the idle task runs on the kernel's tables */
 	}
 	switched_from[me->cpu] = prev;
 	me->current = next;

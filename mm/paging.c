@@ -160,11 +160,15 @@ static void prealloc_kernel_half(void)
 
 void paging_init(uint64_t direct_bytes)
 {
-	kernel_pml4_phys = pmm_alloc();
+	/* The even page of an 8 KiB-aligned pair: bit 12 of CR3 clear, as a
+	 * kernel table's must be (mm/pti.h; a paranoid entry takes bit 12 for
+	 * "a user table is loaded"). The odd page has no use here. */
+	kernel_pml4_phys = pmm_alloc_range(2, 2 * PAGE_SIZE, PMM_EARLY_LIMIT);
 	if (!kernel_pml4_phys) {
 		pr_emerg("paging: no memory for the top-level table\n");
 		cpu_halt_forever();
 	}
+	pmm_free(kernel_pml4_phys + PAGE_SIZE);
 	map_kernel_range(_text_start, _text_end, PAGE_KERNEL_RX);
 	map_kernel_range(_rodata_start, _rodata_end, PAGE_KERNEL_RO);
 	map_kernel_range(_data_start, _data_end, PAGE_KERNEL_RW);

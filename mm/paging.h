@@ -11,6 +11,7 @@
  */
 #include <stdbool.h>
 #include <stdint.h>
+#include "arch/x86_64/mmu.h"   /* tlb_flush_one */
 
 #define PTE_P    (1ull << 0)
 #define PTE_W    (1ull << 1)
@@ -49,10 +50,6 @@ uint64_t paging_unmap(uint64_t pml4_phys, uint64_t va);
  */
 uint64_t paging_lookup(uint64_t pml4_phys, uint64_t va, uint64_t *page_size);
 
-static inline void tlb_flush_one(uint64_t va)
-{
-	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
-}
 
 /*
  * Ranges. All addresses and sizes are multiples of 4 KiB.

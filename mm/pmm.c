@@ -20,7 +20,6 @@ static spinlock_t pmm_lock = SPINLOCK_INIT;
 static struct pmm_stats stats;
 
 /* The early identity map covers only 4 GiB: the bitmap must sit below it. */
-#define EARLY_LIMIT (4ull << 30)
 
 void pmm_init(struct memmap *m)
 {
@@ -33,7 +32,7 @@ void pmm_init(struct memmap *m)
 		const struct memmap_entry *e = &m->e[i];
 		uint64_t base = e->base < LOW_MEMORY_END ? LOW_MEMORY_END : e->base;
 		uint64_t end = e->base + e->len;
-		if (e->type != MEMMAP_USABLE || end <= base || end > EARLY_LIMIT)
+		if (e->type != MEMMAP_USABLE || end <= base || end > PMM_EARLY_LIMIT)
 			continue;
 		if (end - base >= bytes) {
 			bitmap_phys = base;
@@ -89,9 +88,7 @@ uint64_t pmm_alloc_range(uint64_t count, uint64_t align, uint64_t limit)
 
 uint64_t pmm_alloc(void)
 {
-	/* Before the direct map, page tables must be reachable through the
-	 * identity map, which ends at 4 GiB. */
-	return pmm_alloc_range(1, PAGE_SIZE, direct_map_live ? UINT64_MAX : EARLY_LIMIT);
+	return pmm_alloc_range(1, PAGE_SIZE, direct_map_live ? UINT64_MAX : PMM_EARLY_LIMIT);
 }
 
 void pmm_free_range(uint64_t phys, uint64_t count)

@@ -43,6 +43,9 @@ void pmm_init(struct memmap *m);
 uint64_t pmm_alloc(void);
 /* count contiguous zeroed frames below limit, aligned to align bytes; 0 if none. */
 uint64_t pmm_alloc_range(uint64_t count, uint64_t align, uint64_t limit);
+/* Before the direct map, page tables must be reachable through the early
+ * identity map, which ends here. */
+#define PMM_EARLY_LIMIT (4ull << 30)
 void pmm_free(uint64_t phys);
 void pmm_free_range(uint64_t phys, uint64_t count);
 void pmm_get_stats(struct pmm_stats *s);

@@ -59,38 +59,3 @@ void pti_fill_user_top(uint64_t *user_top)
 	for (int i = 256; i < 512; i++)
 		user_top[i] = t[i];
 }
-
-uint64_t pti_kernel_cr3(uint64_t pml4)
-{
-	return pml4 | (pti.pcid ? PCID_KERNEL : 0);
-}
-
-uint64_t pti_user_cr3(uint64_t pml4)
-{
-	if (!pti.pti)
-		return pti_kernel_cr3(pml4);
-	return pml4 | PTI_USER_BIT | (pti.pcid ? PCID_USER : 0);
-}
-
-uint64_t pti_idle_cr3(void)
-{
-	return pti_kernel_cr3(kernel_pml4_phys);
-}
-
-void pti_flush_user_page(uint64_t va)
-{
-	struct entry_area *ea = this_cpu()->ea;
-
-	/* The kernel table's translation (current PCID). */
-	tlb_flush_one(va);
-	if (!pti.pti || !pti.pcid)
-		return;          /* no other tag holds it: the next CR3 write drops it */
-	if (pti.invpcid) {
-		invpcid(INVPCID_ADDR, PCID_USER, va);
-		return;
-	}
-	/* No INVPCID: the next exit to user mode loads the user table without
-	 * NOFLUSH, dropping the user PCID's translations (the stub restores
-	 * NOFLUSH for the exits after it). */
-	ea->user_cr3 &= ~CR3_NOFLUSH;
-}

@@ -51,15 +51,19 @@ uint64_t pti_user_cr3(uint64_t pml4);
 /* The kernel's own tables, for CPUs running no user task. */
 uint64_t pti_idle_cr3(void);
 
-/* INVPCID: type 0 drops one address of pcid, type 1 all of pcid. */
-#define INVPCID_ADDR 0
-#define INVPCID_PCID 1
-static inline void invpcid(uint64_t type, uint64_t pcid, uint64_t addr)
-{
-	struct { uint64_t pcid, addr; } desc = { pcid, addr };
+/*
+ * The CR3 loads (mm/pti_cr3.c), on this CPU. pti_enter_kernel_pcid: right
+ * after CR4.PCIDE is set, while CR3 holds the kernel's tables with PCID 0;
+ * from then on the kernel runs in PCID_KERNEL only. pti_load_address_space:
+ * the address space whose table pair starts at pml4, keeping its cached
+ * translations (keep) only if it ran nowhere else and nothing else ran
+ * here since. pti_load_idle: the kernel's own tables; drop_user when the
+ * space left is being destroyed.
+ */
+void pti_enter_kernel_pcid(void);
+void pti_load_address_space(uint64_t pml4, bool keep);
+void pti_load_idle(bool drop_user);
 
-	__asm__ volatile("invpcid %0, %1" : : "m"(desc), "r"(type) : "memory");
-}
 
 /* After unmapping the user page va from the loaded address space. */
 void pti_flush_user_page(uint64_t va);

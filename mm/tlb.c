@@ -57,6 +57,7 @@
 #include "arch/x86_64/cpu.h"
 #include "mm/paging.h"
 #include "arch/x86_64/entry_area.h"
+#include "arch/x86_64/mmu.h"
 #include "kernel/cmdline.h"
 #include "kernel/printk.h"
 #include "kernel/string.h"
@@ -102,7 +103,15 @@ void tlb_flush_local_range(uint64_t start, uint64_t end)
 	this_cpu()->kflush_invlpg += pages;
 }
 
-/* Every kernel translation of this CPU, in every PCID that may hold one. */
+/*
+ * Every kernel translation of this CPU: those of every PCID its kernel
+ * may have run in, the current one included. That is PCID_KERNEL alone: a
+ * CPU moves there the moment it turns PCIDs on, before any interrupt or
+ * NMI handler of lull's can run on it (mm/pti_cr3.c:
+ * pti_enter_kernel_pcid; the variant pcid0_behind_branch of tests/tlbsim
+ * is what happens otherwise). No kernel page is global, so where there is
+ * no INVPCID reloading CR3 drops the current PCID's.
+ */
 static void flush_all_kernel(void)
 {
 	if (!pti.invpcid) {
@@ -117,33 +126,61 @@ static void flush_all_kernel(void)
  * Step 3: behind, flush every kernel translation, then record the
  * generation read before the flush (recorded before it, an NMI could
  * catch up in between and be overtaken: tests/model seen_before_flush).
- * cr3_flushed: the entry's CR3 write, after the flag, already dropped
- * everything (no PCID), so only the bookkeeping is left.
+ * Returns the generation read.
+ *
+ * Always a real flush, PCID or not. The entry's CR3 write, even one that
+ * drops the whole TLB, cleaned it only of what was stale before that
+ * write: a speculative fill between it and a sender's page-table store
+ * survives it, and kflush_seen must not say otherwise, for a paranoid
+ * entry in the exit window writes no CR3 and trusts kflush_seen
+ * (tests/model nopcid_shortcut, tests/tlbsim nopcid_bookkeeping). The
+ * price is one CR3 write or INVPCID on an entry that is behind, which is
+ * rare: never on an entry with nothing to catch up on.
  */
-static void catch_up(struct percpu *me, bool cr3_flushed)
+static uint64_t catch_up(struct percpu *me)
 {
 	/* Ordered after cr3_state := KERNEL by the entry's xchg (cr3.inc). */
 	uint64_t gen = __atomic_load_n(&kflush_gen, __ATOMIC_ACQUIRE);
 
 	if (fault_no_catch_up)
-		return;
+		return gen;
 	if (gen > me->kflush_seen) {
-		if (!cr3_flushed)
-			flush_all_kernel();
+		flush_all_kernel();
 		__atomic_store_n(&me->kflush_seen, gen, __ATOMIC_RELEASE);
 		me->kflush_catchups++;
 		trace_catch_up(gen);
 	} else {
 		me->kflush_uptodate++;
 	}
+	return gen;
 }
+
+#ifdef LULL_DEBUG
+uint64_t tlb_entry_check_failures;
+
+/*
+ * Debug builds: the catch-up kept its promise, kflush_seen at least the
+ * generation this entry read. Interrupts are off, so no flush IPI runs in
+ * between; a paranoid entry that does leaves a generation at least as new.
+ */
+static void check_caught_up(const struct percpu *me, uint64_t gen)
+{
+	if (__builtin_expect(me->kflush_seen >= gen, 1))
+		return;
+	if (__atomic_fetch_add(&tlb_entry_check_failures, 1, __ATOMIC_RELAXED) == 0)
+		pr_err("tlb: CPU %u entered at generation %llu with kflush_seen %llu: "
+		       "the catch-up did not run\n", me->cpu, (unsigned long long)gen,
+		       (unsigned long long)me->kflush_seen);
+}
+#else
+static inline void check_caught_up(const struct percpu *me, uint64_t gen) { }
+#endif
 
 void tlb_catch_up(void)
 {
 	struct percpu *me = this_cpu();
 
-	/* Without PCID (and with PTI) the entry's CR3 write has flushed. */
-	catch_up(me, pti.pti && !pti.pcid);
+	check_caught_up(me, catch_up(me));
 	if (tlb_entry_hook)
 		tlb_entry_hook();
 	if (me->ea->entry_mode == ENTRY_MODE_V7) {
@@ -158,10 +195,10 @@ void tlb_catch_up(void)
 
 void tlb_catch_up_paranoid(void)
 {
-	/* An NMI, #MC or #DF (arch/x86_64/entry.asm), wherever it landed: in
-	 * the exit window no CR3 write has flushed (the kernel's CR3 is still
-	 * loaded), so flush for real. */
-	catch_up(this_cpu(), false);
+	/* An NMI, #MC or #DF (arch/x86_64/entry.asm), wherever it landed. */
+	struct percpu *me = this_cpu();
+
+	check_caught_up(me, catch_up(me));
 }
 
 /*

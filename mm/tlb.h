@@ -47,8 +47,13 @@ extern bool tlb_coalesce;
 void tlb_protocol_init(void);
 /* Protocol step 3, first thing on every entry from user mode. */
 void tlb_catch_up(void);
-/* The same for a paranoid entry that found cr3_state USER. */
+/* The same for a paranoid entry (NMI, #MC, #DF), wherever it landed. */
 void tlb_catch_up_paranoid(void);
+#ifdef LULL_DEBUG
+/* Entries whose catch-up left kflush_seen below the generation they read
+ * (debug builds check every entry; only a fault injected can do that). */
+extern uint64_t tlb_entry_check_failures;
+#endif
 
 /*
  * Fault injection (tests and teaching only; each breaks the protocol in

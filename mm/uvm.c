@@ -104,10 +104,12 @@ uint64_t uvm_free(struct addr_space *as, uint64_t va, uint64_t size)
 		uint64_t old = paging_unmap(as->pml4, a);
 		if (!(old & PTE_P))
 			continue;
-		pmm_free(old & PTE_ADDR);
-		n++;
+		/* The translation goes before the frame: a frame handed out
+		 * again must not be reachable through this CPU's TLB. */
 		if (here)
 			pti_flush_user_page(a);
+		pmm_free(old & PTE_ADDR);
+		n++;
 	}
 	as->pages -= n;
 	return n;

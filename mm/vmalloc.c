@@ -192,9 +192,12 @@ static void *map_area(uint64_t *frames, uint64_t pages, unsigned flags)
 	a->flags = flags;
 	for (uint64_t i = 0; i < pages; i++) {
 		if (paging_map(kernel_pml4_phys, va + i * PAGE_SIZE, frames[i], PAGE_KERNEL_RW)) {
-			/* Out of page-table memory: what was mapped goes the lazy
-			 * way, so the range is flushed before it is reused. */
+			/* Out of page-table memory. The caller frees frames[]
+			 * as soon as this returns, and any CPU may have cached
+			 * what was mapped (a speculative fill needs no access):
+			 * flush now, then the range goes back the lazy way. */
 			paging_unmap_range(kernel_pml4_phys, va, i * PAGE_SIZE, 0);
+			flush_tlb_kernel_range(va, va + i * PAGE_SIZE);
 			a->flags |= VM_VMAP;     /* the caller still owns frames[] */
 			a->frames = 0;
 			spin_lock(&vmap_lock);

@@ -224,8 +224,10 @@ unsigned smp_boot_aps(const struct memmap *m, const uint32_t *apic_ids, unsigned
 void __attribute__((noreturn)) ap_main(struct percpu *p)
 {
 	percpu_install(p);
-	entry_area_install(p->cpu);     /* GDT, TSS, IDT, GS base */
+	/* Protections (and PCIDs) before the IDT: no handler of lull's runs
+	 * on this CPU before its kernel is in PCID_KERNEL (mm/pti_cr3.c). */
 	cpu_enable_protections();
+	entry_area_install(p->cpu);     /* GDT, TSS, IDT, GS base */
 	syscall_init_cpu();
 	lapic_enable();
 	if (lapic_id() != p->apic_id) {

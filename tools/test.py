@@ -4,6 +4,7 @@
     tools/test.py --host build/host/test_a ... --matrix tests/matrix.txt
     tools/test.py --matrix tests/matrix.txt --only bios-pc-1
     tools/test.py --model tests/model
+    tools/test.py --tlbsim build/tlbsim/tlbsim
 
 Host tests are cmocka binaries; each test case counts once. The tools' own
 unit tests (tests/tools, stdlib unittest) run in-process. Each matrix line
@@ -12,7 +13,8 @@ bochs: tools/bochs.sh, see tests/matrix-bochs.txt) and reads the kernel's
 KTAP output from the serial log; with expect=pass each KTAP case counts once,
 with expect=fail the whole line counts once (it must fail). Each variant of
 a spin model (--model DIR: DIR/variants.txt, run by tools/model.py) counts
-once. Each row of a bad-boot-input table (--boot-input FILE, format in
+once, and so does each variant of the machine model (--tlbsim BINARY,
+tests/tlbsim). Each row of a bad-boot-input table (--boot-input FILE, format in
 tests/bad-boot-input.txt and tools/bootinput.py) boots once per firmware
 it names and counts once.
 
@@ -183,6 +185,53 @@ def run_models(directory):
         else:
             out.failed, out.reason, out.detail = 1, r.reason, r.detail
         yield out
+
+
+# --- the machine model ---------------------------------------------------------
+
+TLBSIM_TIMEOUT = 900
+_TLBSIM = re.compile(r"^(PASS|FAIL) (tlbsim:\S+) \((.*)\)$")
+
+
+def parse_tlbsim(output, status):
+    """One Outcome per variant line of tests/tlbsim's output; a FAIL line's
+    detail is what follows it (the story). A run that ends badly without a
+    FAIL line, or prints no line at all, is a failure of its own."""
+    outs = []
+    for line in output.splitlines():
+        m = _TLBSIM.match(line)
+        if m:
+            tag, name, text = m.groups()
+            out = Outcome(name=name, summary=text)
+            if tag == "PASS":
+                out.passed = 1
+            else:
+                out.failed, out.reason = 1, text
+            outs.append(out)
+        elif outs and outs[-1].failed and not line.startswith("#"):
+            outs[-1].detail.append(line)
+    if not outs or (status != 0 and not any(o.failed for o in outs)):
+        tail = output.splitlines()[-TAIL:]
+        outs.append(Outcome(name="tlbsim", failed=1, detail=tail,
+                            reason=f"exit status {status}" if outs else "no variant line"))
+    return outs
+
+
+def run_tlbsim(binary):
+    """The machine model's variants (tests/tlbsim); TLBSIM_SEED replays."""
+    stories = ROOT / "build" / "tlbsim" / "stories"
+    stories.mkdir(parents=True, exist_ok=True)
+    cmd = [str(binary), "--story-dir", str(stories)]
+    if os.environ.get("TLBSIM_SEED"):
+        cmd += ["--seed", os.environ["TLBSIM_SEED"]]
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=TLBSIM_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return [Outcome(name="tlbsim", failed=1, reason=f"no end after {TLBSIM_TIMEOUT} s")]
+    seed = next((ln for ln in p.stdout.splitlines() if ln.startswith("# tlbsim: seed")), "")
+    if seed:
+        print(seed, flush=True)
+    return parse_tlbsim(p.stdout + p.stderr, p.returncode)
 
 
 # --- the QEMU matrix ------------------------------------------------------------
@@ -573,6 +622,8 @@ def main():
                     help="bad-boot-input table (tests/bad-boot-input.txt): a boot per row; may repeat")
     ap.add_argument("--model", type=Path, action="append", default=[], metavar="DIR",
                     help="spin models: DIR/variants.txt (tests/model); may repeat")
+    ap.add_argument("--tlbsim", type=Path, metavar="BINARY",
+                    help="the machine model (build/tlbsim/tlbsim): one result per variant")
     ap.add_argument("--only", metavar="NAME", help="run this matrix line only (no host, tools or model tests)")
     ap.add_argument("-j", "--jobs", type=int, default=2, help="QEMU runs at once (default 2)")
     ap.add_argument("--keep-going", action=argparse.BooleanOptionalAction, default=True,
@@ -606,9 +657,13 @@ def main():
         for binary in args.host:
             if not halted:
                 record(run_host(Path(binary).resolve()))
-        # --model alone (make model) runs the models only.
-        if not halted and (args.host or args.matrix or args.boot_input or not args.model):
+        # --model or --tlbsim alone (make model, make tlbsim) runs the models only.
+        if not halted and (args.host or args.matrix or args.boot_input or
+                           not (args.model or args.tlbsim)):
             record(run_tool_tests())
+        if args.tlbsim and not halted:
+            for outcome in run_tlbsim(args.tlbsim.resolve()):
+                record(outcome)
         for directory in args.model:
             for outcome in run_models(directory):
                 if halted:

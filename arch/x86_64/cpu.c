@@ -118,5 +118,6 @@ void cpu_enable_protections(void)
 		cr4 |= CR4_PCIDE;
 	write_cr0(cr0);
 	write_cr4(cr4);
+	pti_enter_kernel_pcid();        /* and out of PCID 0 at once */
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
 }

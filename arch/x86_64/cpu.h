@@ -4,6 +4,7 @@
  */
 #include <stdbool.h>
 #include <stdint.h>
+#include "arch/x86_64/mmu.h"   /* CR3, INVLPG, INVPCID */
 
 #define CR0_PE    (1ul << 0)
 #define CR0_MP    (1ul << 1)
@@ -96,7 +97,6 @@ static inline uint64_t rdtsc(void)
 	}
 DEFINE_CR(0)
 DEFINE_CR(2)
-DEFINE_CR(3)
 DEFINE_CR(4)
 #undef DEFINE_CR
 

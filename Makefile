@@ -313,6 +313,18 @@ build/tlbsim/tlbsim: $(TLBSIM_OBJS)
 tlbsim: build/tlbsim/tlbsim
 	@$(PYTHON) tools/test.py --tlbsim build/tlbsim/tlbsim
 
+# Host tests of kernel code that executes MMU instructions: built against
+# the machine model's arch/x86_64/mmu.h, with the kernel file linked in.
+build/host/sim/%.o: %.c
+	$(say) HOSTCC $<
+	@mkdir -p $(@D)
+	$(Q)$(HOSTCC) -Itests/tlbsim/include $(HOST_CFLAGS) -c $< -o $@
+
+build/host/test_uvm_free: tests/host/test_uvm_free.c build/host/sim/mm/uvm.o
+	$(say) HOSTLD $@
+	@mkdir -p $(@D)
+	$(Q)$(HOSTCC) -Itests/tlbsim/include $(HOST_CFLAGS) $(filter %.c %.o,$^) -lcmocka -o $@
+
 host-test: deps $(HOST_TESTS)
 	@$(PYTHON) tools/test.py --host $(HOST_TESTS)
 

@@ -142,6 +142,9 @@ static void entry_catches_up(struct ktest *t)
 	cpu = cpumask_first(&housekeeping.isolated);
 	struct percpu *p = cpu_area[cpu];
 	uint64_t catchups = p->kflush_catchups, uptodate = p->kflush_uptodate;
+#ifdef LULL_DEBUG
+	uint64_t failures = __atomic_load_n(&tlb_entry_check_failures, __ATOMIC_RELAXED);
+#endif
 	struct task *spin = task_spawn("spin", SPIN_FOREVER, cpu, true);
 	KT_ASSERT(t, spin != 0);
 	bool in_user = coalesce_wait_user(cpu);
@@ -153,11 +156,50 @@ static void entry_catches_up(struct ktest *t)
 	task_wait(spin, &r);
 	KT_EXPECT(t, p->kflush_catchups > catchups);
 	KT_EXPECT(t, p->kflush_seen >= gen);
+#ifdef LULL_DEBUG
+	KT_EXPECT_EQ(t, __atomic_load_n(&tlb_entry_check_failures, __ATOMIC_RELAXED), failures);
+#endif
 	ktest_log("CPU %u: %llu catch-up flushes, %llu entries with nothing to catch up",
 		  cpu, (unsigned long long)(p->kflush_catchups - catchups),
 		  (unsigned long long)(p->kflush_uptodate - uptodate));
 }
 
+
+/*
+ * The debug builds' entry check (mm/tlb.c: check_caught_up) is a test
+ * only if it can fire: with the catch-up switched off, an isolated CPU
+ * that was skipped enters behind and the check must count it.
+ */
+static void entry_check_sees_no_catch_up(struct ktest *t)
+{
+#ifdef LULL_DEBUG
+	struct task_result r;
+	unsigned cpu;
+
+	if (!coalesce_have_isolated())
+		KT_SKIP(t, "no isolated CPU (nohz_full=), or pti=off");
+	cpu = cpumask_first(&housekeeping.isolated);
+	uint64_t failures = __atomic_load_n(&tlb_entry_check_failures, __ATOMIC_RELAXED);
+	tlb_inject_fault(TLB_FAULT_NO_CATCH_UP);        /* before any task runs */
+	struct task *spin = task_spawn("spin", SPIN_FOREVER, cpu, true);
+	bool in_user = spin && coalesce_wait_user(cpu);
+	bool flushed = in_user && coalesce_jit_cycle(); /* skipped: it is in user mode */
+	if (spin) {
+		task_request_stop(spin);                /* an entry that is behind */
+		task_wait(spin, &r);
+	}
+	tlb_inject_fault(TLB_FAULT_NONE);
+	KT_ASSERT(t, spin != 0);
+	KT_EXPECT(t, in_user);
+	KT_EXPECT(t, flushed);
+	uint64_t seen = __atomic_load_n(&tlb_entry_check_failures, __ATOMIC_RELAXED) - failures;
+	ktest_log("CPU %u: the entry check fired on %llu entries with no_catch_up", cpu,
+		  (unsigned long long)seen);
+	KT_EXPECT(t, seen > 0);
+#else
+	KT_SKIP(t, "cannot observe: the entry check is built into debug kernels only (DEBUG=1)");
+#endif
+}
 
 /*
  * Isolated CPUs making system calls through a storm: how many of their
@@ -204,5 +246,6 @@ static const struct ktest_case coalesce_cases[] = {
 	{ "storm_without_coalescing", storm_without_coalescing },
 	{ "entry_catches_up", entry_catches_up },
 	{ "catch_ups_per_entry", catch_ups_per_entry },
+	{ "entry_check_sees_no_catch_up", entry_check_sees_no_catch_up },
 };
 KTEST_SUITE(coalesce_suite, "coalesce", coalesce_cases);

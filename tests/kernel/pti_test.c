@@ -15,6 +15,7 @@
 #include "mm/pmm.h"
 #include "mm/pti.h"
 #include "mm/uvm.h"
+#include "smp/ipi.h"
 #include "smp/percpu.h"
 
 extern char __entry_text_start[], __entry_text_end[], _text_start[];
@@ -198,6 +199,43 @@ static void kernel_touching_user_memory_faults(struct ktest *t)
 		KT_EXPECT_EQ(t, exec_vector, VEC_PF);
 }
 
+/*
+ * A paranoid entry takes bit 12 of CR3 for "a user table is loaded"
+ * (arch/x86_64/cr3.inc): the kernel's own table must have it clear, on
+ * every platform (mm/paging.c allocates it as the even page of a pair).
+ */
+static void kernel_table_bit12_clear(struct ktest *t)
+{
+	KT_EXPECT_EQ(t, kernel_pml4_phys & PTI_USER_BIT, 0);
+	KT_EXPECT_EQ(t, pti_idle_cr3() & PTI_USER_BIT, 0);
+}
+
+static void read_pcid(void *info)
+{
+	((uint64_t *)info)[this_cpu()->cpu] = read_cr3() & 0xfff;
+}
+
+/*
+ * With PCIDs every CPU runs its kernel in PCID_KERNEL, also one that never
+ * ran a task: mm/tlb.c flushes that tag and no other (mm/pti_cr3.c).
+ * Observable where the CPU has PCIDs (Bochs's Skylake-X, a real PC).
+ */
+static void kernel_runs_in_pcid_kernel(struct ktest *t)
+{
+	static uint64_t pcid[MAX_CPUS];
+
+	if (!pti.pcid)
+		KT_SKIP(t, "cannot observe: PCIDs are off (no PCID on this CPU, or nopcid)");
+	for (unsigned c = 0; c < nr_cpus; c++) {
+		pcid[c] = ~0ull;
+		if (smp_call_function_single(c, read_pcid, pcid, true) < 0)
+			continue;               /* not online */
+		if (pcid[c] != PCID_KERNEL)
+			ktest_log("CPU %u runs its kernel in PCID %llu", c, (unsigned long long)pcid[c]);
+		KT_EXPECT_EQ(t, pcid[c], PCID_KERNEL);
+	}
+}
+
 static const struct ktest_case pti_cases[] = {
 	{ "user_table_maps_only_entry_pages", user_table_maps_only_entry_pages },
 	{ "kernel_table_maps_user_memory_nx", kernel_table_maps_user_memory_nx },
@@ -205,5 +243,7 @@ static const struct ktest_case pti_cases[] = {
 	{ "user_cannot_run_kernel_text", user_cannot_run_kernel_text },
 	{ "smep_smap_active", smep_smap_active },
 	{ "kernel_touching_user_memory_faults", kernel_touching_user_memory_faults },
+	{ "kernel_table_bit12_clear", kernel_table_bit12_clear },
+	{ "kernel_runs_in_pcid_kernel", kernel_runs_in_pcid_kernel },
 };
 KTEST_SUITE(pti_suite, "pti", pti_cases);
